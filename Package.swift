@@ -1,0 +1,127 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "embargo",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "embargo", targets: ["embargo"]),
+        .library(name: "EmbargoAudit", targets: ["EmbargoAudit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .yum(["zlib-devel"])]
+        ),
+        .target(
+            name: "EmbargoFileSystem",
+            dependencies: [
+                .product(name: "SystemPackage", package: "swift-system"),
+                "CZlib",
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EmbargoInventory",
+            dependencies: [],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EmbargoPolicy",
+            dependencies: [
+                "EmbargoInventory",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EmbargoCollectors",
+            dependencies: [
+                "EmbargoFileSystem",
+                "EmbargoInventory",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EmbargoEvaluation",
+            dependencies: ["EmbargoInventory", "EmbargoPolicy"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EmbargoReports",
+            dependencies: ["EmbargoInventory", "EmbargoPolicy", "EmbargoEvaluation"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EmbargoAudit",
+            dependencies: [
+                "EmbargoFileSystem", "EmbargoInventory", "EmbargoPolicy",
+                "EmbargoCollectors", "EmbargoEvaluation", "EmbargoReports",
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "embargo",
+            dependencies: [
+                "EmbargoAudit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: [],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmbargoFileSystemTests",
+            dependencies: ["EmbargoFileSystem", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmbargoPolicyTests",
+            dependencies: ["EmbargoPolicy", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmbargoCollectorsTests",
+            dependencies: ["EmbargoCollectors", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmbargoEvaluationTests",
+            dependencies: ["EmbargoEvaluation", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmbargoReportsTests",
+            dependencies: ["EmbargoReports", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmbargoCLITests",
+            dependencies: ["TestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

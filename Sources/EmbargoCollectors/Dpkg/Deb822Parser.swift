@@ -1,0 +1,130 @@
+import EmbargoInventory
+
+/// One paragraph of a Debian control-style file (dpkg status, opkg status, apt deb822 sources).
+public struct Deb822Stanza: Sendable {
+    public struct Field: Sendable {
+        public var name: String
+        public var value: String
+        public var line: Int
+    }
+
+    public var fields: [Field]
+    /// Line of the paragraph's first field (1-based).
+    public var line: Int
+
+    /// The value of a field; names compare case-insensitively, as Debian policy says.
+    public subscript(name: String) -> String? {
+        field(name)?.value
+    }
+
+    public func field(_ name: String) -> Field? {
+        fields.first { $0.name.count == name.count && $0.name.lowercased() == name.lowercased() }
+    }
+}
+
+/// A line that is neither a field, a continuation nor a blank separator.
+public struct Deb822SyntaxError: LocatedError, Equatable {
+    public var path: String
+    public var line: Int
+    public var text: String
+
+    public var code: String { "deb822.malformed-line" }
+    public var location: IssueLocation { IssueLocation(path: path, line: line) }
+    public var reason: String {
+        let shown = text.count > 60 ? String(text.prefix(60)) + "…" : text
+        return "line is neither 'Field: value' nor a continuation: \"\(shown)\"; the paragraph is skipped"
+    }
+}
+
+/// Parses control-style text: paragraphs separated by blank lines, `Field: value` lines, and
+/// continuation lines that start with a space or tab.
+///
+/// A malformed line invalidates only its own paragraph: the parser reports it, skips to the next
+/// blank line and goes on, so one damaged entry never hides the others.
+public enum Deb822Parser {
+    public struct Result: Sendable {
+        public var stanzas: [Deb822Stanza]
+        public var errors: [Deb822SyntaxError]
+    }
+
+    /// - Parameters:
+    ///   - allowComments: accept `#` comment lines (apt's deb822 sources allow them; dpkg status does not).
+    public static func parse(_ bytes: [UInt8], path: String, allowComments: Bool = false) -> Result {
+        var stanzas: [Deb822Stanza] = []
+        var errors: [Deb822SyntaxError] = []
+        var fields: [Deb822Stanza.Field] = []
+        var stanzaLine = 0
+        var broken = false
+        var lineNumber = 0
+        var start = 0
+        let count = bytes.count
+
+        func finishStanza() {
+            if !broken && !fields.isEmpty {
+                stanzas.append(Deb822Stanza(fields: fields, line: stanzaLine))
+            }
+            fields.removeAll(keepingCapacity: true)
+            broken = false
+        }
+
+        bytes.withUnsafeBufferPointer { buffer in
+            while start < count {
+                lineNumber += 1
+                var end = start
+                while end < count && buffer[end] != 0x0A { end += 1 }
+                var lineEnd = end
+                if lineEnd > start && buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                defer { start = end + 1 }
+
+                // Blank (or white-space only) line: paragraph separator.
+                var firstNonBlank = start
+                while firstNonBlank < lineEnd && (buffer[firstNonBlank] == 0x20 || buffer[firstNonBlank] == 0x09) {
+                    firstNonBlank += 1
+                }
+                if firstNonBlank == lineEnd {
+                    finishStanza()
+                    continue
+                }
+                if broken { continue }
+                let first = buffer[start]
+                if allowComments && first == UInt8(ascii: "#") { continue }
+                if first == 0x20 || first == 0x09 {
+                    // Continuation of the previous field.
+                    guard !fields.isEmpty else {
+                        errors.append(Deb822SyntaxError(path: path, line: lineNumber, text: text(buffer, start, lineEnd)))
+                        broken = true
+                        continue
+                    }
+                    var content = text(buffer, firstNonBlank, lineEnd)
+                    if content == "." { content = "" }
+                    fields[fields.count - 1].value += "\n" + content
+                    continue
+                }
+                var colon = start
+                while colon < lineEnd && buffer[colon] != UInt8(ascii: ":") { colon += 1 }
+                let nameIsValid = colon > start && colon < lineEnd
+                    && !(start..<colon).contains { buffer[$0] == 0x20 || buffer[$0] == 0x09 }
+                guard nameIsValid else {
+                    errors.append(Deb822SyntaxError(path: path, line: lineNumber, text: text(buffer, start, lineEnd)))
+                    broken = true
+                    continue
+                }
+                var valueStart = colon + 1
+                while valueStart < lineEnd && (buffer[valueStart] == 0x20 || buffer[valueStart] == 0x09) { valueStart += 1 }
+                var valueEnd = lineEnd
+                while valueEnd > valueStart && (buffer[valueEnd - 1] == 0x20 || buffer[valueEnd - 1] == 0x09) { valueEnd -= 1 }
+                if fields.isEmpty { stanzaLine = lineNumber }
+                fields.append(
+                    Deb822Stanza.Field(
+                        name: text(buffer, start, colon), value: text(buffer, valueStart, valueEnd), line: lineNumber))
+            }
+        }
+        finishStanza()
+        return Result(stanzas: stanzas, errors: errors)
+    }
+
+    @inline(__always)
+    private static func text(_ buffer: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: buffer[from..<to]), as: UTF8.self)
+    }
+}
