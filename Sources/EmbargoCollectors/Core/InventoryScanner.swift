@@ -15,6 +15,10 @@ public struct InventoryScanner: Sendable {
         [
             DpkgCollector(),
             OpkgCollector(),
+            ApkCollector(),
+            PacmanCollector(),
+            SnapCollector(),
+            FlatpakCollector(),
             PolicyPathCollector(),
             SystemdUnitCollector(),
         ]
