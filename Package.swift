@@ -110,7 +110,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EmbargoEvaluationTests",
-            dependencies: ["EmbargoEvaluation", "TestSupport"],
+            dependencies: ["EmbargoEvaluation", "EmbargoInventory", "EmbargoPolicy", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
