@@ -189,4 +189,16 @@ struct ScanCommandTests {
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any]
         #expect(report?["schema"] as? String == "embargo.report/v1")
     }
+
+    @Test("the JSON report validates against docs/report.schema.json", .enabled(if: JSONSchemaValidator.isAvailable, "needs python3 jsonschema"))
+    func reportSchema() throws {
+        let root = try Self.timelineRoot()
+        try root.directory.write("var/lib/dpkg/status.d/broken", "garbage line\n")
+        let output = try EmbargoProcess.run(["scan", "--root", root.path, "--as-of", "2024-08-20", "--format", "json"])
+        let schema = ProjectPaths.root.appendingPathComponent("docs/report.schema.json")
+        let errors = try JSONSchemaValidator.errors(document: output.stdoutData, schema: schema)
+        #expect(errors.isEmpty, "\(errors)")
+        let upcoming = try EmbargoProcess.run(["scan", "--root", root.path, "--as-of", "2024-07-01", "--format", "json"])
+        #expect(try JSONSchemaValidator.errors(document: upcoming.stdoutData, schema: schema).isEmpty)
+    }
 }
