@@ -107,6 +107,7 @@ let package = Package(
         .testTarget(
             name: "EmbargoCollectorsTests",
             dependencies: ["EmbargoCollectors", "EmbargoFileSystem", "EmbargoInventory", "TestSupport"],
+            exclude: ["Snap/Fixtures", "Flatpak/Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
