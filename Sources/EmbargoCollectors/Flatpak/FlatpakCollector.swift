@@ -197,13 +197,14 @@ public struct FlatpakCollector: InventoryCollector {
         } else if kind == "runtime" {
             version = ref.branch
             versionSource = "branch"
-        } else {
+        } else if appStream == nil {
+            // (When AppStream data exists without a version, reading it already said so.)
             inventory.issues.append(
                 ScanIssue(
                     collector: name, severity: .warning,
                     FlatpakError(
-                        problem: .missingVersion, path: appStream?.path ?? deployPath, line: appStream?.component.line,
-                        detail: "no version for \(ref.id) in its AppStream metainfo or deploy data; reported with an empty version")))
+                        problem: .missingVersion, path: deployPath,
+                        detail: "no AppStream data and no version in the deploy data of \(ref.id); reported with an empty version")))
         }
         if let appStream, let id = appStream.component.id, Self.normalizedID(id) != ref.id {
             inventory.issues.append(
@@ -293,7 +294,7 @@ public struct FlatpakCollector: InventoryCollector {
                         collector: name, severity: .warning,
                         FlatpakError(
                             problem: .missingVersion, path: path, line: component.line,
-                            detail: "AppStream data of \(id) has no <release> with a version")))
+                            detail: "AppStream data of \(id) has no <release> with a version; the version comes from the deploy data if any")))
                 if fallback == nil { fallback = (component, path) }
             }
         }

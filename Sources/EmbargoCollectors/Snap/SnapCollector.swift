@@ -191,13 +191,18 @@ public struct SnapCollector: InventoryCollector {
             inventory.issues += result.errors.map { ScanIssue(collector: name, $0) }
             guard let manifest = result.manifest else { continue }
             for bundled in manifest.packages {
+                // A package without an `:arch` suffix has the snap's architecture when the manifest
+                // names exactly one.
+                let arch = bundled.architecture ?? (manifest.architectures.count == 1 ? manifest.architectures[0] : nil)
                 var package = InstalledPackage(
-                    type: .deb, name: bundled.name, version: bundled.version, arch: bundled.architecture, state: .installed,
+                    type: .deb, name: bundled.name, version: bundled.version, arch: arch, state: .installed,
                     installedAt: snap.installedAt, updatedAt: snap.updatedAt, source: path)
                 package.metadata = [
                     "bundledIn": "snap", "snap": snap.name, "snapRevision": snap.metadata["revision"] ?? "",
                 ]
-                if let version = manifest.snapVersion { package.metadata["snapVersion"] = version }
+                package.metadata["snapType"] = snap.metadata["type"]
+                package.metadata["snapVersion"] = manifest.snapVersion ?? (snap.version.isEmpty ? nil : snap.version)
+                package.metadata["snapBase"] = manifest.base ?? snap.metadata["base"]
                 packages.append(package)
             }
             inventory.sources.append(InventorySource(collector: name, path: path, items: manifest.packages.count))
