@@ -144,19 +144,14 @@ struct PolicySetValidator {
         for profile in set.profiles {
             if let earlier = profiles[profile.id] {
                 let previous = earlier.location.map { " (first at \($0))" } ?? ""
-                problems.append(
-                    PolicyProblem(
-                        .duplicateID, at: location(of: profile),
-                        "profile id '\(profile.id)' is defined twice\(previous)"))
+                problems.append(problem(.duplicateID, at: profile, "profile id '\(profile.id)' is defined twice\(previous)"))
             }
             profiles[profile.id] = profile
         }
         let defaults = set.profiles.filter(\.isDefault)
         if defaults.count > 1 {
             problems.append(
-                PolicyProblem(
-                    .invalidValue, at: location(of: defaults[1]),
-                    "more than one default profile: \(defaults.map(\.id).joined(separator: ", "))"))
+                problem(.invalidValue, at: defaults[1], "more than one default profile: \(defaults.map(\.id).joined(separator: ", "))"))
         }
         var vendors: [String: Vendor] = [:]
         for vendor in set.vendors {
@@ -176,9 +171,11 @@ struct PolicySetValidator {
         return problems
     }
 
-    private func location(of profile: Profile) -> SourceLocation {
-        profile.location ?? SourceLocation(
-            file: set.documents.first { $0.profiles.contains(profile) }?.path ?? "<policy>", line: 0, column: 0)
+    /// A problem at a profile's definition; profiles built in code have no position, only a file.
+    private func problem(_ kind: PolicyProblem.Kind, at profile: Profile, _ message: String) -> PolicyProblem {
+        if let location = profile.location { return PolicyProblem(kind, at: location, message) }
+        let file = set.documents.first { $0.profiles.contains(profile) }?.path ?? "<policy>"
+        return PolicyProblem(kind, file: file, line: nil, column: nil, message)
     }
 
     private func validate(vendor: Vendor, knownProfiles: [String: Profile]) -> [PolicyProblem] {

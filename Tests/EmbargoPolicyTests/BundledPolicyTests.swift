@@ -364,3 +364,20 @@ import TestSupport
         }
     }
 }
+
+/// The complete example of docs/policy.md is a valid policy, so the documentation cannot drift.
+@Suite struct DocumentationExampleTests {
+    @Test func theExampleInTheGuideLoadsWithTheBundledProfiles() throws {
+        let guide = try String(contentsOf: ProjectPaths.root.appendingPathComponent("docs/policy.md"), encoding: .utf8)
+        let start = try #require(guide.range(of: "```yaml\n# Policies/acme.yaml\n"))
+        let end = try #require(guide.range(of: "```", range: start.upperBound..<guide.endIndex))
+        let directory = try TemporaryDirectory(prefix: "embargo-guide")
+        let example = try directory.write("acme.yaml", String(guide[start.upperBound..<end.lowerBound]))
+        let set = try PolicySet.load(paths: [ProjectPaths.policies.appendingPathComponent("profiles.yaml").path, example.path])
+        let vendor = try #require(set.vendor(withID: "acme"))
+        #expect(vendor.products.map(\.id) == ["acme-agent", "acme-unidentified"])
+        let marker = try #require(vendor.products[0].identifiers.first { $0.kind == .marker })
+        #expect(marker.weight == .supporting, "markers default to supporting")
+        #expect(vendor.restrictions[0].phases[0].effectiveText == "2099-03-01T00:00:00-05:00")
+    }
+}

@@ -255,6 +255,9 @@ private func withIdentifier(_ lines: String) throws -> String {
         try expectOneProblem(
             profile, .duplicateID, at: "id: p1", occurrence: 2,
             "profile id 'p1' is defined twice (first at \(path("test.yaml")):\(first.line):\(first.column))")
+        try expectOneProblem(
+            try edit(template, "vendors:\n", "  - id: p2\n    title: Two\n    default: true\nvendors:\n"), .invalidValue,
+            at: "id: p2", "more than one default profile: p1, p2")
         // Two equal keys in one mapping are a YAML-level duplicate, reported at the first of them.
         let key = try edit(template, "    title: Ban\n", "    title: Ban\n        title: Ban twice\n")
         try expectOneProblem(key, .duplicateID, at: "title: Ban\n", "duplicate key(s) in one mapping: title")
