@@ -185,7 +185,7 @@ import TestSupport
         let ids = Set(try kaspersky.products.map(\.id))
         #expect(
             ids == [
-                "kesl", "kesl-gui", "klnagent", "ksc64", "ksc-web-console", "kess", "kics", "kics4net", "kwts", "klms",
+                "kesl", "kesl-gui", "klnagent64", "klnagent", "ksc64", "ksc-web-console", "kess", "kics", "kics4net", "kwts", "klms",
                 "kav4fs", "kav4ws", "kav4proxy", "scan-engine", "light-agent", "ksv-la-svm", "kfl", "cybertrace",
                 "kaspersky-unidentified",
             ])
@@ -198,7 +198,8 @@ import TestSupport
         }
         #expect(try packages("kesl") == ["kesl", "kesl-astra"])
         #expect(try packages("kesl-gui") == ["kesl-gui"])
-        #expect(try packages("klnagent") == ["klnagent", "klnagent64"])
+        #expect(try packages("klnagent64") == ["klnagent64"])
+        #expect(try packages("klnagent") == ["klnagent"])
         #expect(try packages("ksc64") == ["ksc64"])
         #expect(try packages("ksc-web-console") == ["ksc-web-console"])
         #expect(try packages("kess") == ["kess", "kess-gui"])
@@ -221,13 +222,13 @@ import TestSupport
             Set(try product(id, of: vendor).identifiers.filter { $0.kind == kind }.map(\.value))
         }
         #expect(try values("kesl", .unit) == ["kesl.service", "kesl", "kesl-supervisor.service", "kesl-supervisor"])
-        #expect(try values("klnagent", .unit) == ["klnagent64.service", "klnagent64"])
+        #expect(try values("klnagent64", .unit) == ["klnagent64.service", "klnagent64"])
         #expect(try values("scan-engine", .unit).isSuperset(of: ["kavhttpd.service", "kavicapd.service"]))
         #expect(try values("cybertrace", .unit) == ["cybertrace.service"])
         #expect(try values("kav4fs", .unit) == ["kav4fs-supervisor"])
         #expect(try values("kav4fs", .kernelModule) == ["kav4fs_oas", "redirfs"])
         #expect(try values("kesl", .process) == ["wdserver"])
-        #expect(try values("klnagent", .process) == ["klnagent"])
+        #expect(try values("klnagent64", .process) == ["klnagent"])
         let ksc = try product("ksc64", of: vendor)
         let adminServer = try #require(ksc.identifiers.first { $0.value == "kladminserver_srv*" })
         #expect(adminServer.matches("kladminserver_srv.service") && adminServer.matches("kladminserver_srv"))
@@ -283,7 +284,7 @@ import TestSupport
         #expect(try identifier("kesl", "kesl").strength == .vendorDocumented)
         #expect(try identifier("ksc64", "ksc64").strength == .thirdParty)
         #expect(try identifier("kesl", "kesl.service").strength == .thirdParty)
-        #expect(try identifier("klnagent", "klnagent64.service").strength == .vendorDocumented)
+        #expect(try identifier("klnagent64", "klnagent64.service").strength == .vendorDocumented)
         // Markers are weak and distinctive: supporting, and never short or generic.
         let markers = vendor.products.flatMap(\.identifiers).filter { $0.kind == .marker }
         #expect(!markers.isEmpty)
