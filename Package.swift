@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "embargo",
             dependencies: [
-                "EmbargoAudit",
+                "EmbargoAudit", "EmbargoInventory", "EmbargoPolicy", "EmbargoReports", "EmbargoCollectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -106,12 +106,13 @@ let package = Package(
         ),
         .testTarget(
             name: "EmbargoCollectorsTests",
-            dependencies: ["EmbargoCollectors", "TestSupport"],
+            dependencies: ["EmbargoCollectors", "EmbargoFileSystem", "EmbargoInventory", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EmbargoEvaluationTests",
-            dependencies: ["EmbargoEvaluation", "TestSupport"],
+            dependencies: ["EmbargoEvaluation", "EmbargoInventory", "EmbargoPolicy", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
