@@ -68,7 +68,7 @@ struct MappingReader {
         case .boolean, .integer, .float:
             problems.add(
                 .wrongType, node, file: file,
-                "'\(key)' must be a string; YAML reads \(scalar.string) as a \(scalar.coreType.rawValue), so write \"\(scalar.string)\"")
+                "'\(key)' must be a string; YAML reads \(scalar.string) as \(scalar.coreType.article) \(scalar.coreType.rawValue), so write \"\(scalar.string)\"")
         }
         return nil
     }
@@ -205,6 +205,8 @@ extension Node.Scalar {
 }
 
 extension CoreScalarType {
+    var article: String { self == .integer ? "an" : "a" }
+
     init(plainText text: String) {
         switch text {
         case "", "~", "null", "Null", "NULL": self = .null
