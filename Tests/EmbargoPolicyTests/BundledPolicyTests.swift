@@ -242,11 +242,16 @@ import TestSupport
         let generic = vendor.products.filter(\.isGeneric)
         #expect(generic.map(\.id) == ["kaspersky-unidentified"])
         let paths = Set(generic[0].identifiers.filter { $0.kind == .path }.map(\.value))
-        #expect(paths.isSuperset(of: ["/opt/kaspersky/**", "/var/opt/kaspersky/**", "/etc/opt/kaspersky/**", "/var/log/kaspersky/**"]))
-        let optKaspersky = try #require(generic[0].identifiers.first { $0.value == "/opt/kaspersky/**" })
-        #expect(optKaspersky.matches("/opt/kaspersky"))
-        #expect(optKaspersky.matches("/opt/kaspersky/kesl/bin/kesl-control"))
+        #expect(paths.isSuperset(of: ["/opt/kaspersky/*/**", "/var/opt/kaspersky/*/**", "/etc/opt/kaspersky/*/**", "/var/log/kaspersky/*/**"]))
+        let optKaspersky = try #require(generic[0].identifiers.first { $0.value == "/opt/kaspersky/*/**" })
+        #expect(optKaspersky.matches("/opt/kaspersky/newproduct"))
+        #expect(optKaspersky.matches("/opt/kaspersky/newproduct/bin/x"))
+        #expect(optKaspersky.matches("/opt/kaspersky/stray-file"))
         #expect(optKaspersky.weight == .sufficient)
+        // The vendor directory itself holds every product: alone it is evidence of none, and with
+        // a product installed it must not add a second, "unidentified" finding.
+        #expect(!optKaspersky.matches("/opt/kaspersky"))
+        #expect(optKaspersky.glob?.literalDirectoryPrefix == "/opt/kaspersky")
         // Specific products never use the vendor-wide trees themselves.
         for product in vendor.products where !product.isGeneric {
             #expect(!product.identifiers.contains { paths.contains($0.value) }, "\(product.id)")
@@ -345,7 +350,7 @@ import TestSupport
 
     @Test func theScanPlanCarriesEveryPattern() throws {
         let plan = set.scanPlan()
-        #expect(plan.isInterestingPath("/opt/kaspersky"))
+        #expect(plan.isInterestingPath("/opt/kaspersky/kesl"))
         #expect(plan.isInterestingPath("/opt/kaspersky/kesl/bin/kesl-control"))
         #expect(plan.isInterestingPath("/opt/ptsecurity/nad/bin/x"))
         #expect(!plan.isInterestingPath("/opt/google/chrome/chrome"))
