@@ -101,6 +101,7 @@ let package = Package(
         .testTarget(
             name: "EmbargoPolicyTests",
             dependencies: ["EmbargoPolicy", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
