@@ -102,6 +102,7 @@ let package = Package(
         .testTarget(
             name: "EmbargoPolicyTests",
             dependencies: ["EmbargoPolicy", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
