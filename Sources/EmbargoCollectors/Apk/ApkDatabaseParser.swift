@@ -123,7 +123,8 @@ public enum ApkDatabaseParser {
     /// Accumulates one paragraph.
     private struct ParagraphBuilder {
         let path: String
-        var entry: ApkEntry?
+        /// The paragraph being read; meaningful once `hasFields` is true.
+        var entry = ApkEntry(name: "", line: 0)
         var firstLine: Int?
         var hasFields = false
         var directory: String?
@@ -146,49 +147,56 @@ public enum ApkDatabaseParser {
                         detail: "line is not '<letter>:<value>': \"\(excerpt(line.text))\"; the line is ignored"))
                 return
             }
+            if !hasFields { entry = ApkEntry(name: "", line: firstLine ?? line.number) }
             hasFields = true
-            var current = entry ?? ApkEntry(name: "", line: firstLine ?? line.number)
-            defer { entry = current }
             let key = content[content.startIndex]
             let value = String(decoding: content.dropFirst(2), as: UTF8.self)
             switch key {
-            case UInt8(ascii: "P"): current.name = value
-            case UInt8(ascii: "V"): current.version = value
-            case UInt8(ascii: "A"): current.architecture = value
-            case UInt8(ascii: "m"): current.maintainer = value
-            case UInt8(ascii: "o"): current.origin = value
-            case UInt8(ascii: "L"): current.license = value
-            case UInt8(ascii: "U"): current.url = value
-            case UInt8(ascii: "T"): current.summary = value
-            case UInt8(ascii: "C"): current.checksum = value
-            case UInt8(ascii: "c"): current.commit = value
-            case UInt8(ascii: "t"): current.buildTime = number(value, field: "t", line: line.number, result: &result)
-            case UInt8(ascii: "S"): current.size = number(value, field: "S", line: line.number, result: &result)
-            case UInt8(ascii: "I"): current.installedSize = number(value, field: "I", line: line.number, result: &result)
-            case UInt8(ascii: "k"): current.providerPriority = number(value, field: "k", line: line.number, result: &result)
-            case UInt8(ascii: "D"): current.depends = words(value)
-            case UInt8(ascii: "p"): current.provides = words(value)
-            case UInt8(ascii: "r"): current.replaces = words(value)
-            case UInt8(ascii: "i"): current.installIf = words(value)
+            case UInt8(ascii: "P"): entry.name = value
+            case UInt8(ascii: "V"): entry.version = value
+            case UInt8(ascii: "A"): entry.architecture = value
+            case UInt8(ascii: "m"): entry.maintainer = value
+            case UInt8(ascii: "o"): entry.origin = value
+            case UInt8(ascii: "L"): entry.license = value
+            case UInt8(ascii: "U"): entry.url = value
+            case UInt8(ascii: "T"): entry.summary = value
+            case UInt8(ascii: "C"): entry.checksum = value
+            case UInt8(ascii: "c"): entry.commit = value
+            case UInt8(ascii: "t"):
+                let parsed = number(value, field: "t", line: line.number, result: &result)
+                entry.buildTime = parsed
+            case UInt8(ascii: "S"):
+                let parsed = number(value, field: "S", line: line.number, result: &result)
+                entry.size = parsed
+            case UInt8(ascii: "I"):
+                let parsed = number(value, field: "I", line: line.number, result: &result)
+                entry.installedSize = parsed
+            case UInt8(ascii: "k"):
+                let parsed = number(value, field: "k", line: line.number, result: &result)
+                entry.providerPriority = parsed
+            case UInt8(ascii: "D"): entry.depends = Self.words(value)
+            case UInt8(ascii: "p"): entry.provides = Self.words(value)
+            case UInt8(ascii: "r"): entry.replaces = Self.words(value)
+            case UInt8(ascii: "i"): entry.installIf = Self.words(value)
             case UInt8(ascii: "F"):
                 directory = value
-                current.files.append(ApkFileEntry(path: "/" + value, isDirectory: true, line: line.number))
-                currentFile = current.files.count - 1
+                entry.files.append(ApkFileEntry(path: "/" + value, isDirectory: true, line: line.number))
+                currentFile = entry.files.count - 1
             case UInt8(ascii: "R"):
                 guard let directory else {
                     result.warnings.append(
                         ApkDatabaseError(
                             problem: .orphanFileLine, path: path, line: line.number,
                             detail: "file '\(excerpt(value))' has no directory line (F:) before it; taken as a top-level file"))
-                    current.files.append(ApkFileEntry(path: "/" + value, isDirectory: false, line: line.number))
-                    currentFile = current.files.count - 1
+                    entry.files.append(ApkFileEntry(path: "/" + value, isDirectory: false, line: line.number))
+                    currentFile = entry.files.count - 1
                     return
                 }
                 let full = directory.isEmpty ? "/" + value : "/" + directory + "/" + value
-                current.files.append(ApkFileEntry(path: full, isDirectory: false, line: line.number))
-                currentFile = current.files.count - 1
+                entry.files.append(ApkFileEntry(path: full, isDirectory: false, line: line.number))
+                currentFile = entry.files.count - 1
             case UInt8(ascii: "a"), UInt8(ascii: "M"):
-                guard let index = currentFile, current.files.indices.contains(index) else {
+                guard let index = currentFile, entry.files.indices.contains(index) else {
                     orphan(key, line: line.number, result: &result)
                     return
                 }
@@ -196,16 +204,16 @@ public enum ApkDatabaseParser {
                 // extended-attribute checksum) that are ignored.
                 let parts = value.split(separator: ":", omittingEmptySubsequences: false)
                 if parts.count >= 3 {
-                    current.files[index].owner = String(parts[0])
-                    current.files[index].group = String(parts[1])
-                    current.files[index].mode = String(parts[2])
+                    entry.files[index].owner = String(parts[0])
+                    entry.files[index].group = String(parts[1])
+                    entry.files[index].mode = String(parts[2])
                 }
             case UInt8(ascii: "Z"):
-                guard let index = currentFile, current.files.indices.contains(index), !current.files[index].isDirectory else {
+                guard let index = currentFile, entry.files.indices.contains(index), !entry.files[index].isDirectory else {
                     orphan(key, line: line.number, result: &result)
                     return
                 }
-                current.files[index].digest = value
+                entry.files[index].digest = value
             default:
                 // Letters this reader does not use (q: replaces priority, s: tags, f: ...).
                 break
@@ -216,7 +224,7 @@ public enum ApkDatabaseParser {
             (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
         }
 
-        private func words(_ value: String) -> [String] {
+        private static func words(_ value: String) -> [String] {
             value.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         }
 
@@ -238,13 +246,12 @@ public enum ApkDatabaseParser {
 
         mutating func finish(into result: inout Result) {
             defer {
-                entry = nil
                 firstLine = nil
                 hasFields = false
                 directory = nil
                 currentFile = nil
             }
-            guard hasFields, let entry else { return }
+            guard hasFields else { return }
             guard !entry.name.isEmpty else {
                 result.errors.append(
                     ApkDatabaseError(

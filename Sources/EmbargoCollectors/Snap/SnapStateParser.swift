@@ -86,6 +86,9 @@ public enum SnapStateParser {
         public var errors: [SnapError] = []
     }
 
+    /// Above this many snaps, messages about entries carry no line number.
+    static let maximumLocatedEntries = 2_000
+
     public static func parse(_ bytes: [UInt8], path: String) -> Result {
         var result = Result()
         let object: Any
@@ -109,10 +112,12 @@ public enum SnapStateParser {
             return result
         }
         let snapsOffset = find(Array("\"snaps\"".utf8), in: bytes, from: 0)
+        // Lines are found by searching the text, which is only affordable for real-sized states.
+        let locateLines = snaps.count <= maximumLocatedEntries
         for instanceName in snaps.keys.sorted() {
-            let line = find(Array("\"\(instanceName)\"".utf8), in: bytes, from: snapsOffset ?? 0).map {
+            let line = locateLines ? find(Array("\"\(instanceName)\"".utf8), in: bytes, from: snapsOffset ?? 0).map {
                 lineNumber(ofOffset: $0, in: bytes)
-            }
+            } : nil
             switch entry(instanceName: instanceName, value: snaps[instanceName] as Any, line: line) {
             case .success(let entry): result.snaps.append(entry)
             case .failure(let reason):
