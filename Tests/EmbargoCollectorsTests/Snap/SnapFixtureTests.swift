@@ -256,6 +256,14 @@ struct SnapDamageTests {
         var bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
         for level in 1...12 { bomb += "l\(level): &l\(level) [" + Array(repeating: level == 1 ? "*a" : "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
         bomb += "name: bomb\nversion: '1'\npackages: *l12\n"
+        // Deep nesting stops at libyaml's limit (1000) with an error, not a stack overflow.
+        for depth in [900, 5000] {
+            let flow = "name: deep\nversion: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
+            _ = SnapYamlParser.metadata(Array(flow.utf8), path: "deep")
+            var block = "name: deep\n"
+            for level in 0..<depth { block += String(repeating: " ", count: level) + "k\(level):\n" }
+            _ = SnapYamlParser.manifest(Array(block.utf8), path: "deep")
+        }
         let started = Date()
         _ = SnapYamlParser.metadata(Array(bomb.utf8), path: "bomb")
         _ = SnapYamlParser.manifest(Array(bomb.utf8), path: "bomb")
