@@ -19,6 +19,11 @@ struct Match {
     var package: InstalledPackage?
     /// Modification time of a loose file, used as a date of last resort.
     var modifiedAt: Date?
+    /// Evidence that cannot establish a product by itself whatever its identifier says (a bare
+    /// directory: an empty leftover folder is not software).
+    var weakened = false
+
+    var isSufficient: Bool { identifier.weight == .sufficient && !weakened }
 }
 
 /// Finds every inventory item that matches a product identifier.
@@ -74,14 +79,16 @@ struct EvidenceMatcher {
             return result
         }
 
+        var looseFiles: [Match] = []
         for file in inventory.files {
             let detail = fileDetail(file)
             if let owned = ownedEvidence(file.owners, kind: .file, locator: file.path, detail: detail) {
                 matches += owned
                 continue
             }
-            matches += specific(fileMatches(file, detail: detail))
+            looseFiles += specific(fileMatches(file, detail: detail))
         }
+        matches += Self.withoutCoveredDirectories(looseFiles)
         for unit in inventory.units {
             var detail = ["manager": unit.manager, "path": unit.path, "enabled": String(unit.enabled)]
             for (key, value) in unit.properties { detail[key] = value }
@@ -239,7 +246,19 @@ struct EvidenceMatcher {
             Match(
                 product: key, identifier: identifier,
                 evidence: Evidence(kind: .file, locator: file.path, identifier: MatchedIdentifier(identifier), detail: detail),
-                modifiedAt: file.modifiedAt)
+                modifiedAt: file.modifiedAt, weakened: file.kind == "directory")
+        }
+    }
+
+    /// Drops a directory when a file below it is evidence of any product: the file says which
+    /// product the directory belongs to, and the directory must not found a second finding.
+    static func withoutCoveredDirectories(_ matches: [Match]) -> [Match] {
+        let files = Set(matches.filter { $0.evidence.detail["type"] != "directory" }.map(\.evidence.locator))
+        guard !files.isEmpty else { return matches }
+        return matches.filter { match in
+            guard match.evidence.detail["type"] == "directory" else { return true }
+            let prefix = match.evidence.locator + "/"
+            return !files.contains { $0.hasPrefix(prefix) }
         }
     }
 
