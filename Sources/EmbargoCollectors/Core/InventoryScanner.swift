@@ -18,6 +18,7 @@ public struct InventoryScanner: Sendable {
             PolicyPathCollector(),
             SystemdUnitCollector(),
             CertificateCollector(),
+            RepositoryCollector(),
         ]
     }
 
