@@ -19,6 +19,7 @@ public struct InventoryScanner: Sendable {
             SystemdUnitCollector(),
             CertificateCollector(),
             RepositoryCollector(),
+            ProcessCollector(),
         ]
     }
 
