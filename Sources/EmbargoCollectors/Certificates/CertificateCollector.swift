@@ -126,6 +126,12 @@ private struct TrustStore {
                 if let suffix = rule.suffix, !entry.name.hasSuffix(suffix) { continue }
                 if entry.kind == .symlink && rule.suffix == nil && fileSystem.isDirectory(child) { continue }
                 readFile(child, kind: .anchor, limit: CertificateCollector.maximumAnchorFileBytes, reportMissing: true)
+            case .fifo, .socket, .characterDevice, .blockDevice:
+                // Never opened (a FIFO would block the scan), but odd enough in a trust store to mention.
+                if let suffix = rule.suffix, !entry.name.hasSuffix(suffix) { continue }
+                let error = FileSystemError.notRegularFile(path: child, kind: entry.kind)
+                issues.append(
+                    ScanIssue(collector: collector, severity: .warning, code: error.code, location: IssueLocation(path: child), message: error.reason))
             default:
                 continue
             }
@@ -151,13 +157,17 @@ private struct TrustStore {
             bytes = try fileSystem.readFile(path, limit: limit)
         } catch .notFound where !reportMissing {
             return false
-        } catch {
-            // A dangling link in /etc/ssl/certs is a left-over, not a failure to read the trust store.
-            let severity: ScanIssue.Severity = error.code == "fs.not-found" ? .warning : .error
+        } catch .notFound {
+            // A dangling link in /etc/ssl/certs is a left-over of a removed authority, not a
+            // failure to read the trust store; the link, not the missing target, is the evidence.
+            let target = (try? fileSystem.symlinkTarget(path)) ?? "?"
             issues.append(
                 ScanIssue(
-                    collector: collector, severity: severity, code: error.code, location: IssueLocation(path: error.path),
-                    message: error.reason))
+                    collector: collector, severity: .warning, code: "certificates.dangling-link", location: IssueLocation(path: path),
+                    message: "link to \(target), which does not exist; nothing trusted through it"))
+            return true
+        } catch {
+            issues.append(ScanIssue(collector: collector, code: error.code, location: IssueLocation(path: error.path), message: error.reason))
             return true
         }
         let parsed = CertificateFileParser.parse(bytes, path: path)

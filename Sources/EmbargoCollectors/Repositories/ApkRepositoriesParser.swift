@@ -42,7 +42,10 @@ enum ApkRepositoriesParser {
         return result
     }
 
+    /// A local directory or `scheme://...` with an RFC 3986 scheme.
     private static func looksLikeAddress(_ text: Substring) -> Bool {
-        text.hasPrefix("/") || text.contains("://")
+        if text.hasPrefix("/") { return true }
+        guard let separator = text.range(of: "://"), let first = text.first, first.isASCII, first.isLetter else { return false }
+        return text[..<separator.lowerBound].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") }
     }
 }

@@ -227,9 +227,20 @@ struct CertificateCost {
         let (bundleTime, bundle) = await median(bundleOnly)
         let (liveTime, host) = await median(live)
         let locations = host.certificates.reduce(0) { $0 + $1.locations.count }
+        // What the trust store adds to a JSON report, written the plain way a report would.
+        let rows: [[String: Any]] = host.certificates.map { certificate in
+            [
+                "path": certificate.path, "index": certificate.index, "subject": certificate.subject, "issuer": certificate.issuer,
+                "notBefore": certificate.notBefore.map { RFC3339.format($0) } ?? "", "notAfter": certificate.notAfter.map { RFC3339.format($0) } ?? "",
+                "sha256": certificate.sha256Fingerprint, "serial": certificate.serialNumber ?? "",
+                "locations": certificate.locations.map { ["path": $0.path, "index": $0.index, "kind": $0.kind.rawValue, "resolvedPath": $0.resolvedPath ?? ""] },
+            ]
+        }
+        let json = try JSONSerialization.data(withJSONObject: rows)
         print(
             "certificate cost: bundle \(bundle.certificates.count) certificates in \(bundleTime); "
-                + "live trust store \(host.certificates.count) certificates at \(locations) locations in \(liveTime)")
+                + "live trust store \(host.certificates.count) certificates at \(locations) locations in \(liveTime); "
+                + "about \(json.count / 1024) KiB of compact JSON")
         #expect(bundle.certificates.count > 0)
     }
 }

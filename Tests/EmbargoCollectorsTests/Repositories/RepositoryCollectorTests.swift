@@ -294,4 +294,25 @@ struct RepositoryCollectorTests {
             #expect(url.host == host, "\(raw)")
         }
     }
+
+    /// A FIFO is never opened, binary garbage yields issues rather than repositories, and very
+    /// long lines do not stop the rest of the file from being read.
+    @Test func hostileFiles() async throws {
+        let root = try TemporaryDirectory()
+        try root.makeDirectory("etc/apt")
+        try Command.check("mkfifo", [root.url.appendingPathComponent("etc/apt/sources.list").path])
+        var garbage = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+        garbage.append(Data(("\n" + String(repeating: "x", count: 200_000) + "\nbaseurl=https://late.example.org/\n").utf8))
+        try root.write("etc/yum.repos.d/garbage.repo", garbage)
+        try root.write("etc/apt/sources.list.d/garbage.list", garbage)
+        try root.write("etc/apk/repositories", garbage)
+
+        let inventory = try await collect(root)
+        #expect(inventory.repositories.isEmpty)
+        let fifo = try #require(inventory.issues.first { $0.location.path == "/etc/apt/sources.list" })
+        #expect(fifo.code == "fs.not-regular-file")
+        #expect(inventory.issues.contains { $0.location.path == "/etc/yum.repos.d/garbage.repo" })
+        #expect(inventory.issues.contains { $0.location.path == "/etc/apt/sources.list.d/garbage.list" })
+        #expect(inventory.issues.contains { $0.location.path == "/etc/apk/repositories" })
+    }
 }
