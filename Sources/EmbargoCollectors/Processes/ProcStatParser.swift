@@ -59,4 +59,22 @@ enum ProcStatParser {
         return body.split(separator: 0, omittingEmptySubsequences: false).prefix(maximumArguments)
             .map { String(decoding: $0, as: UTF8.self) }
     }
+
+    /// The `hidepid=` option of the proc mount at `mountPoint` in `/proc/self/mountinfo`, when it
+    /// hides other users' processes (`hidepid=1`, `2`, `invisible`, `noaccess`, `ptraceable`).
+    static func hidingOption(mountInfo bytes: [UInt8], mountPoint: String) -> String? {
+        for line in bytes.split(separator: 0x0A) {
+            let text = String(decoding: line, as: UTF8.self)
+            let fields = text.split(separator: " ")
+            // id parent major:minor root mount-point options [optional...] - type source super-options
+            guard fields.count >= 10, fields[4] == mountPoint, let dash = fields.firstIndex(of: "-"), dash + 3 < fields.count,
+                fields[dash + 1] == "proc"
+            else { continue }
+            for option in fields[dash + 3].split(separator: ",") where option.hasPrefix("hidepid=") {
+                let value = option.dropFirst("hidepid=".count)
+                if value != "0" && value != "off" { return String(option) }
+            }
+        }
+        return nil
+    }
 }

@@ -58,6 +58,14 @@ public struct ProcessCollector: InventoryCollector {
                     message: "more than \(Self.maximumProcesses) processes; the rest were not read"))
         }
         inventory.issues += tally.issues(collector: name, procPath: procPath)
+        if geteuid() != 0, let mountInfo = try? ProcFile.contents(procPath + "/self/mountinfo", limit: 1 << 20),
+            let option = ProcStatParser.hidingOption(mountInfo: mountInfo, mountPoint: procPath)
+        {
+            inventory.issues.append(
+                ScanIssue(
+                    collector: name, severity: .warning, code: "processes.hidden", location: IssueLocation(path: procPath),
+                    message: "\(procPath) is mounted with \(option): other users' processes are invisible to this unprivileged scan"))
+        }
         inventory.sources.append(InventorySource(collector: name, path: procPath, items: inventory.processes.count))
         return CollectorOutput(inventory: inventory)
     }

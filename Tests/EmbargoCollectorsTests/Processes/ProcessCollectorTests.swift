@@ -141,6 +141,15 @@ struct ProcessCollectorTests {
         #expect(ProcStatParser.bootTime(fromSystemStat: Array("cpu 1\nbtime 1699999999\n".utf8)) == 1_699_999_999)
         #expect(ProcStatParser.commandLine(Array("a\0b\0".utf8), maximumArguments: 1) == ["a"])
         #expect(ProcStatParser.commandLine(Array("title with spaces".utf8), maximumArguments: 8) == ["title with spaces"])
+        let mountInfo = Array(
+            """
+            22 27 0:21 / /proc rw,relatime shared:12 - proc proc rw,hidepid=invisible,gid=27
+            23 27 0:22 / /sys rw - sysfs sysfs rw,hidepid=2
+            24 27 0:23 / /other/proc rw - proc proc rw
+            """.utf8)
+        #expect(ProcStatParser.hidingOption(mountInfo: mountInfo, mountPoint: "/proc") == "hidepid=invisible")
+        #expect(ProcStatParser.hidingOption(mountInfo: mountInfo, mountPoint: "/other/proc") == nil)
+        #expect(ProcStatParser.hidingOption(mountInfo: mountInfo, mountPoint: "/sys") == nil)
     }
 
     private func waitUntil(_ condition: () -> Bool) async throws {
