@@ -18,17 +18,17 @@ struct RepositoryCollectorTests {
             "etc/apt/sources.list",
             """
             # See sources.list(5) for more information
-            deb http://deb.debian.org/debian bookworm main contrib
-            deb-src http://deb.debian.org/debian bookworm main # the sources too
+            deb http://archive.example.org/debian bookworm main contrib
+            deb-src http://archive.example.org/debian bookworm main # the sources too
 
-            #deb http://deb.debian.org/debian bookworm-backports main
+            #deb http://archive.example.org/debian bookworm-backports main
             # deb [arch=amd64] https://old.example.org/debian stable main
             deb [ arch=amd64,arm64 signed-by=/usr/share/keyrings/kaspersky.gpg ] https://products.s.kaspersky-labs.com/endpoints/keslinux10/debian stable main non-free
             deb [trusted=yes] file:/srv/local-repo ./
             deb https://user:s3cret@Private.Example.COM:8443/apt/ flat/
             deb-src
-            deb http://deb.debian.org/debian
-            deb http://deb.debian.org/debian bookworm
+            deb http://archive.example.org/debian
+            deb http://archive.example.org/debian bookworm
             rpm http://example.org/ stable main
             deb [arch=amd64 https://broken.example.org/ stable main
             """)
@@ -39,14 +39,14 @@ struct RepositoryCollectorTests {
         let inventory = try await collect(root)
         let repositories = inventory.repositories
         #expect(repositories.map(\.url) == [
-            "http://deb.debian.org/debian", "http://deb.debian.org/debian", "http://deb.debian.org/debian",
+            "http://archive.example.org/debian", "http://archive.example.org/debian", "http://archive.example.org/debian",
             "https://old.example.org/debian", "https://products.s.kaspersky-labs.com/endpoints/keslinux10/debian",
             "file:/srv/local-repo", "https://user:***@Private.Example.COM:8443/apt/", "https://repo.example.net/ubuntu",
         ])
         #expect(repositories.map(\.line) == [2, 3, 5, 6, 7, 8, 9, 1])
         #expect(repositories.map(\.enabled) == [true, true, false, false, true, true, true, true])
         #expect(repositories.map(\.host) == [
-            "deb.debian.org", "deb.debian.org", "deb.debian.org", "old.example.org", "products.s.kaspersky-labs.com", nil,
+            "archive.example.org", "archive.example.org", "archive.example.org", "old.example.org", "products.s.kaspersky-labs.com", nil,
             "private.example.com", "repo.example.net",
         ])
         #expect(repositories.allSatisfy { $0.manager == "apt" })
@@ -92,7 +92,7 @@ struct RepositoryCollectorTests {
             Enabled: no
 
             Types: deb
-            URIs: https://deb.debian.org/debian
+            URIs: https://archive.example.org/debian
             Suites: bookworm
             Components: main
             Signed-By:
@@ -116,13 +116,13 @@ struct RepositoryCollectorTests {
         let inventory = try await collect(root)
         let repositories = inventory.repositories
         #expect(repositories.map(\.url) == [
-            "https://products.s.kaspersky-labs.com/debian", "http://mirror.kaspersky-labs.example/debian", "https://deb.debian.org/debian",
+            "https://products.s.kaspersky-labs.com/debian", "http://mirror.kaspersky-labs.example/debian", "https://archive.example.org/debian",
             "https://maybe.example.org/debian",
         ])
         #expect(repositories.map(\.enabled) == [false, false, true, true])
         #expect(repositories.map(\.line) == [3, 3, 11, 25])
         #expect(repositories.map(\.host) == [
-            "products.s.kaspersky-labs.com", "mirror.kaspersky-labs.example", "deb.debian.org", "maybe.example.org",
+            "products.s.kaspersky-labs.com", "mirror.kaspersky-labs.example", "archive.example.org", "maybe.example.org",
         ])
         #expect(repositories[0].properties == [
             "format": "deb822", "types": "deb deb-src", "suites": "stable stable-updates", "components": "main",
@@ -211,8 +211,8 @@ struct RepositoryCollectorTests {
         try root.write(
             "etc/apk/repositories",
             """
-            https://dl-cdn.alpinelinux.org/alpine/v3.19/main
-            #https://dl-cdn.alpinelinux.org/alpine/v3.19/community
+            https://alpine.example.org/alpine/v3.19/main
+            #https://alpine.example.org/alpine/v3.19/community
             # Local packages:
             @kaspersky https://products.s.kaspersky-labs.com/alpine/v3.19
             /media/cdrom/apks
@@ -220,12 +220,12 @@ struct RepositoryCollectorTests {
             """)
         let inventory = try await collect(root)
         #expect(inventory.repositories.map(\.url) == [
-            "https://dl-cdn.alpinelinux.org/alpine/v3.19/main", "https://dl-cdn.alpinelinux.org/alpine/v3.19/community",
+            "https://alpine.example.org/alpine/v3.19/main", "https://alpine.example.org/alpine/v3.19/community",
             "https://products.s.kaspersky-labs.com/alpine/v3.19", "/media/cdrom/apks",
         ])
         #expect(inventory.repositories.map(\.enabled) == [true, false, true, true])
         #expect(inventory.repositories.map(\.line) == [1, 2, 4, 5])
-        #expect(inventory.repositories.map(\.host) == ["dl-cdn.alpinelinux.org", "dl-cdn.alpinelinux.org", "products.s.kaspersky-labs.com", nil])
+        #expect(inventory.repositories.map(\.host) == ["alpine.example.org", "alpine.example.org", "products.s.kaspersky-labs.com", nil])
         #expect(inventory.repositories[2].properties == ["tag": "kaspersky"])
         #expect(inventory.issues.map(\.location.line) == [6])
     }
@@ -254,7 +254,7 @@ struct RepositoryCollectorTests {
             """)
         try root.write(
             "etc/pacman.d/mirrorlist",
-            "## Worldwide\n#Server = https://geo.mirror.pkgbuild.com/$repo/os/$arch\nServer = https://mirror.example.org/archlinux/$repo/os/$arch\n")
+            "## Worldwide\n#Server = https://geo.mirror.example.org/$repo/os/$arch\nServer = https://mirror.example.org/archlinux/$repo/os/$arch\n")
         try root.write("etc/pacman.d/options.conf", "Server = https://not-a-repository.example.org/\n")
         try root.write("etc/pacman.d/extra-one.conf", "Server = https://one.example.org/$repo\n")
         try root.write("etc/pacman.d/extra-two.conf", "Server=https://two.example.org/$repo\n")
