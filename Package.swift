@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "embargo",
             dependencies: [
-                "EmbargoAudit",
+                "EmbargoAudit", "EmbargoInventory", "EmbargoPolicy", "EmbargoReports", "EmbargoCollectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -101,16 +101,18 @@ let package = Package(
         .testTarget(
             name: "EmbargoPolicyTests",
             dependencies: ["EmbargoPolicy", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EmbargoCollectorsTests",
-            dependencies: ["EmbargoCollectors", "TestSupport"],
+            dependencies: ["EmbargoCollectors", "EmbargoFileSystem", "EmbargoInventory", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EmbargoEvaluationTests",
-            dependencies: ["EmbargoEvaluation", "TestSupport"],
+            dependencies: ["EmbargoEvaluation", "EmbargoInventory", "EmbargoPolicy", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
