@@ -87,10 +87,9 @@ public enum Evaluator {
         let violations = phases.filter { $0.violation && $0.inEffect }
         let upcoming = phases.filter { $0.violation && !$0.inEffect }.min { $0.effective < $1.effective }
 
-        // Only configuration files left, and nothing else that runs or is trusted: a remnant.
-        let onlyRemnants =
-            !packages.isEmpty && installedPackages.isEmpty
-            && evidence.allSatisfy { $0.kind == .package || ($0.kind == .file && $0.detail["ownedBy"] != nil) }
+        // Only what removal left behind (configuration files, a dangling enable link), and
+        // nothing that runs, is installed or is trusted: a remnant.
+        let onlyRemnants = matches.allSatisfy(\.isRemnant)
 
         var status: FindingStatus
         var severity: Severity

@@ -22,6 +22,9 @@ struct Match {
     /// Evidence that cannot establish a product by itself whatever its identifier says (a bare
     /// directory: an empty leftover folder is not software).
     var weakened = false
+    /// What is left after removal, not the product itself: configuration files of a removed
+    /// package, an enable link whose unit file is gone.
+    var isRemnant = false
 
     var isSufficient: Bool { identifier.weight == .sufficient && !weakened }
 }
@@ -70,10 +73,12 @@ struct EvidenceMatcher {
                     var detail = detail
                     detail["ownedBy"] = owner.description
                     let identifier = packageIdentifier(for: product, owner: owner, inventory: inventory)
+                    let ownerIsRemnant = inventory.packages.first { $0.id == owner }.map { !$0.state.hasProgramFiles } ?? false
                     result.append(
                         Match(
                             product: product, identifier: identifier,
-                            evidence: Evidence(kind: kind, locator: locator, identifier: MatchedIdentifier(identifier), detail: detail)))
+                            evidence: Evidence(kind: kind, locator: locator, identifier: MatchedIdentifier(identifier), detail: detail),
+                            isRemnant: ownerIsRemnant))
                 }
             }
             return result
@@ -98,12 +103,13 @@ struct EvidenceMatcher {
                 matches += owned
                 continue
             }
+            let dangling = unit.properties["danglingLink"] == "true"
             matches += specific(
                 found.map { key, identifier in
                     Match(
                         product: key, identifier: identifier,
                         evidence: Evidence(kind: .service, locator: unit.name, identifier: MatchedIdentifier(identifier), detail: detail),
-                        modifiedAt: unit.modifiedAt)
+                        modifiedAt: unit.modifiedAt, isRemnant: dangling)
                 })
         }
         for certificate in inventory.certificates {
@@ -144,11 +150,13 @@ struct EvidenceMatcher {
                 })
         }
         for process in inventory.processes {
+            // The kernel appends " (deleted)" to the link of an executable removed while running.
+            let executable = process.executable.map { $0.hasSuffix(" (deleted)") ? String($0.dropLast(10)) : $0 }
             var found = identifiers(.process).filter { identifier in
                 identifier.1.matches(process.command)
-                    || (process.executable.map { identifier.1.matches(($0 as NSString).lastPathComponent) } ?? false)
+                    || (executable.map { identifier.1.matches(($0 as NSString).lastPathComponent) } ?? false)
             }
-            if let executable = process.executable {
+            if let executable {
                 found += identifiers(.path).filter { $0.1.matches(executable) }
             }
             guard !found.isEmpty else { continue }
@@ -208,7 +216,7 @@ struct EvidenceMatcher {
             return Match(
                 product: key, identifier: identifier,
                 evidence: Evidence(kind: .package, locator: package.name, identifier: MatchedIdentifier(identifier), detail: detail),
-                package: package)
+                package: package, isRemnant: !package.state.hasProgramFiles)
         }
         return specific(matches)
     }
