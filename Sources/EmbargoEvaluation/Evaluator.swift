@@ -52,8 +52,8 @@ public enum Evaluator {
     }
 
     static func finding(vendor: Vendor, product: Product, matches: [Match], input: EvaluationInput) -> Finding {
-        let evidence = deduplicated(matches.map(\.evidence))
-        let sufficient = matches.filter { $0.identifier.weight == .sufficient }
+        let evidence = deduplicated(matches)
+        let sufficient = matches.filter(\.isSufficient)
         let confidence: Confidence =
             sufficient.contains { $0.identifier.strength == .vendorDocumented }
             ? .high : sufficient.isEmpty ? .low : .medium
@@ -87,10 +87,9 @@ public enum Evaluator {
         let violations = phases.filter { $0.violation && $0.inEffect }
         let upcoming = phases.filter { $0.violation && !$0.inEffect }.min { $0.effective < $1.effective }
 
-        // Only configuration files left, and nothing else that runs or is trusted: a remnant.
-        let onlyRemnants =
-            !packages.isEmpty && installedPackages.isEmpty
-            && evidence.allSatisfy { $0.kind == .package || ($0.kind == .file && $0.detail["ownedBy"] != nil) }
+        // Only what removal left behind (configuration files, a dangling enable link), and
+        // nothing that runs, is installed or is trusted: a remnant.
+        let onlyRemnants = matches.allSatisfy(\.isRemnant)
 
         var status: FindingStatus
         var severity: Severity
@@ -147,7 +146,7 @@ public enum Evaluator {
     {
         let inEffect = phase.effective <= asOf
         let seconds = phase.effective.timeIntervalSince(asOf)
-        let days = inEffect ? 0 : Int((seconds / 86_400).rounded(.up))
+        let days = inEffect ? 0 : Int((seconds / 86_400).rounded(.down))
         var citations = restriction.citations
         if let citation = phase.citation { citations.insert(citation, at: 0) }
         return PhaseAssessment(
@@ -159,27 +158,35 @@ public enum Evaluator {
             citations: citations)
     }
 
-    /// One evidence item per (kind, locator, matched identifier), in a stable order. A directory
-    /// is dropped when a file below it is already evidence: the file says more.
-    static func deduplicated(_ evidence: [Evidence]) -> [Evidence] {
-        var seen = Set<String>()
-        var result: [Evidence] = []
-        let filePaths = evidence.filter { $0.kind == .file && $0.detail["type"] != "directory" }.map(\.locator)
-        for item in evidence {
-            if item.kind == .file, item.detail["type"] == "directory",
-                filePaths.contains(where: { $0.hasPrefix(item.locator + "/") })
-            {
-                continue
-            }
-            let key = "\(item.kind.rawValue)\u{0}\(item.locator)\u{0}\(item.identifier.kind)\u{0}\(item.identifier.value)"
-            if seen.insert(key).inserted { result.append(item) }
+    /// One evidence item per thing found (kind and locator), credited to the strongest identifier
+    /// that matched it, in a stable order. A directory is dropped when a file below it is already
+    /// evidence: the file says more.
+    static func deduplicated(_ matches: [Match]) -> [Evidence] {
+        func rank(_ match: Match) -> Int {
+            (match.isSufficient ? 2 : 0) + (match.identifier.strength == .vendorDocumented ? 1 : 0)
         }
-        return result.sorted {
+        var best: [String: Match] = [:]
+        var order: [String] = []
+        for match in matches {
+            let key = "\(match.evidence.kind.rawValue)\u{0}\(match.evidence.locator)"
+            if let current = best[key] {
+                if rank(match) > rank(current) { best[key] = match }
+            } else {
+                best[key] = match
+                order.append(key)
+            }
+        }
+        let evidence = order.compactMap { best[$0]?.evidence }
+        let filePaths = evidence.filter { $0.kind == .file && $0.detail["type"] != "directory" }.map(\.locator)
+        return evidence.filter { item in
+            !(item.kind == .file && item.detail["type"] == "directory"
+                && filePaths.contains(where: { $0.hasPrefix(item.locator + "/") }))
+        }.sorted {
             if $0.kind != $1.kind {
                 return EvidenceKind.allCases.firstIndex(of: $0.kind)! < EvidenceKind.allCases.firstIndex(of: $1.kind)!
             }
-            if $0.locator != $1.locator { return $0.locator < $1.locator }
-            return $0.identifier.value < $1.identifier.value
+            return $0.locator < $1.locator
         }
     }
+
 }

@@ -19,6 +19,14 @@ struct Match {
     var package: InstalledPackage?
     /// Modification time of a loose file, used as a date of last resort.
     var modifiedAt: Date?
+    /// Evidence that cannot establish a product by itself whatever its identifier says (a bare
+    /// directory: an empty leftover folder is not software).
+    var weakened = false
+    /// What is left after removal, not the product itself: configuration files of a removed
+    /// package, an enable link whose unit file is gone.
+    var isRemnant = false
+
+    var isSufficient: Bool { identifier.weight == .sufficient && !weakened }
 }
 
 /// Finds every inventory item that matches a product identifier.
@@ -65,23 +73,27 @@ struct EvidenceMatcher {
                     var detail = detail
                     detail["ownedBy"] = owner.description
                     let identifier = packageIdentifier(for: product, owner: owner, inventory: inventory)
+                    let ownerIsRemnant = inventory.packages.first { $0.id == owner }.map { !$0.state.hasProgramFiles } ?? false
                     result.append(
                         Match(
                             product: product, identifier: identifier,
-                            evidence: Evidence(kind: kind, locator: locator, identifier: MatchedIdentifier(identifier), detail: detail)))
+                            evidence: Evidence(kind: kind, locator: locator, identifier: MatchedIdentifier(identifier), detail: detail),
+                            isRemnant: ownerIsRemnant))
                 }
             }
             return result
         }
 
+        var looseFiles: [Match] = []
         for file in inventory.files {
             let detail = fileDetail(file)
             if let owned = ownedEvidence(file.owners, kind: .file, locator: file.path, detail: detail) {
                 matches += owned
                 continue
             }
-            matches += specific(fileMatches(file, detail: detail))
+            looseFiles += specific(fileMatches(file, detail: detail))
         }
+        matches += Self.withoutCoveredDirectories(looseFiles)
         for unit in inventory.units {
             var detail = ["manager": unit.manager, "path": unit.path, "enabled": String(unit.enabled)]
             for (key, value) in unit.properties { detail[key] = value }
@@ -91,12 +103,13 @@ struct EvidenceMatcher {
                 matches += owned
                 continue
             }
+            let dangling = unit.properties["danglingLink"] == "true"
             matches += specific(
                 found.map { key, identifier in
                     Match(
                         product: key, identifier: identifier,
                         evidence: Evidence(kind: .service, locator: unit.name, identifier: MatchedIdentifier(identifier), detail: detail),
-                        modifiedAt: unit.modifiedAt)
+                        modifiedAt: unit.modifiedAt, isRemnant: dangling)
                 })
         }
         for certificate in inventory.certificates {
@@ -137,11 +150,13 @@ struct EvidenceMatcher {
                 })
         }
         for process in inventory.processes {
+            // The kernel appends " (deleted)" to the link of an executable removed while running.
+            let executable = process.executable.map { $0.hasSuffix(" (deleted)") ? String($0.dropLast(10)) : $0 }
             var found = identifiers(.process).filter { identifier in
                 identifier.1.matches(process.command)
-                    || (process.executable.map { identifier.1.matches(($0 as NSString).lastPathComponent) } ?? false)
+                    || (executable.map { identifier.1.matches(($0 as NSString).lastPathComponent) } ?? false)
             }
-            if let executable = process.executable {
+            if let executable {
                 found += identifiers(.path).filter { $0.1.matches(executable) }
             }
             guard !found.isEmpty else { continue }
@@ -201,7 +216,7 @@ struct EvidenceMatcher {
             return Match(
                 product: key, identifier: identifier,
                 evidence: Evidence(kind: .package, locator: package.name, identifier: MatchedIdentifier(identifier), detail: detail),
-                package: package)
+                package: package, isRemnant: !package.state.hasProgramFiles)
         }
         return specific(matches)
     }
@@ -239,7 +254,19 @@ struct EvidenceMatcher {
             Match(
                 product: key, identifier: identifier,
                 evidence: Evidence(kind: .file, locator: file.path, identifier: MatchedIdentifier(identifier), detail: detail),
-                modifiedAt: file.modifiedAt)
+                modifiedAt: file.modifiedAt, weakened: file.kind == "directory")
+        }
+    }
+
+    /// Drops a directory when a file below it is evidence of any product: the file says which
+    /// product the directory belongs to, and the directory must not found a second finding.
+    static func withoutCoveredDirectories(_ matches: [Match]) -> [Match] {
+        let files = Set(matches.filter { $0.evidence.detail["type"] != "directory" }.map(\.evidence.locator))
+        guard !files.isEmpty else { return matches }
+        return matches.filter { match in
+            guard match.evidence.detail["type"] == "directory" else { return true }
+            let prefix = match.evidence.locator + "/"
+            return !files.contains { $0.hasPrefix(prefix) }
         }
     }
 

@@ -108,7 +108,8 @@ public struct PhaseAssessment: Sendable, Codable, Hashable {
     /// Whether presence counts as a violation once the phase is in effect.
     public var violation: Bool
     public var inEffect: Bool
-    /// Whole days from the as-of instant until the phase takes effect (0 once in effect).
+    /// Complete days from the as-of instant until the phase takes effect (0 once in effect or when
+    /// less than a day is left).
     public var daysUntilEffective: Int
     /// Whether the product was installed after the phase took effect (nil when unknown).
     public var installedAfter: Bool?

@@ -11,6 +11,16 @@ public struct InventoryDocument: Sendable, Encodable {
     public var sources: [InventorySource]
     public var errors: [ScanIssue]
 
+    /// The document as JSON: the same keys `Encodable` gives, written without `JSONEncoder`.
+    public var jsonValue: JSONValue {
+        .object([
+            "schema": .string(schema), "root": .string(root), "packages": .array(packages.map(\.jsonValue)),
+            "sources": .array(
+                sources.map { .object(["collector": .string($0.collector), "path": .string($0.path), "items": .integer($0.items)]) }),
+            "errors": .array(errors.map(\.jsonValue)),
+        ])
+    }
+
     public init(_ inventory: Inventory) {
         root = inventory.root
         packages = inventory.packages.map(PackageRow.init).sorted {
@@ -69,6 +79,18 @@ public struct InventoryDocument: Sendable, Encodable {
             case status, state, installedAt, installedAtSource, updatedAt, updatedAtSource, source, metadata
         }
 
+        var jsonValue: JSONValue {
+            .object([
+                "type": .string(type), "name": .string(name), "version": .string(version), "release": .optional(release),
+                "epoch": .optional(epoch), "arch": .optional(arch), "vendor": .optional(vendor),
+                "maintainer": .optional(maintainer), "packager": .optional(packager), "publisher": .optional(publisher),
+                "sourcePackage": .optional(sourcePackage), "status": .optional(status), "state": .string(state),
+                "installedAt": .optional(installedAt), "installedAtSource": .optional(installedAtSource),
+                "updatedAt": .optional(updatedAt), "updatedAtSource": .optional(updatedAtSource), "source": .string(source),
+                "metadata": .object(metadata.mapValues(JSONValue.string)),
+            ])
+        }
+
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(type, forKey: .type)
@@ -96,7 +118,7 @@ public struct InventoryDocument: Sendable, Encodable {
 
 public enum InventoryRenderer {
     public static func json(_ inventory: Inventory) throws -> Data {
-        try StableJSON.encode(InventoryDocument(inventory))
+        Data(InventoryDocument(inventory).jsonValue.serialized())
     }
 
     public static func text(_ inventory: Inventory) -> String {

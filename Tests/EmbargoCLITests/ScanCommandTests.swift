@@ -41,7 +41,7 @@ struct ScanCommandTests {
         let next = try #require(kesl["nextPhase"] as? [String: Any])
         #expect(next["phase"] as? String == "new-agreements")
         #expect(next["effective"] as? String == "2024-07-20T04:00:00Z")
-        #expect(next["daysUntilEffective"] as? Int == 20)
+        #expect(next["daysUntilEffective"] as? Int == 19)  // 19 days and 4 hours
         #expect(report["asOf"] as? String == "2024-07-01T00:00:00Z")
         #expect((report["profile"] as? [String: Any])?["id"] as? String == "us-commercial")
     }
@@ -61,7 +61,7 @@ struct ScanCommandTests {
         #expect(first["installedAfter"] as? Bool == true)
         let second = try #require(phases.first { $0["phase"] as? String == "updates-resale-licensing" })
         #expect(second["inEffect"] as? Bool == false)
-        #expect(second["daysUntilEffective"] as? Int == 40)
+        #expect(second["daysUntilEffective"] as? Int == 40)  // 40 days and 4 hours
     }
 
     @Test("after 2024-09-29: updates are banned; kesl was installed before the ban and updated after it")

@@ -150,6 +150,26 @@ struct EvaluatorTests {
         #expect(finding.remediation.first == "apt-get purge acme-agent")
     }
 
+    @Test("an enable link left after the unit file was removed is a remnant, not a violation")
+    func danglingUnitLink() throws {
+        let link = ServiceUnit(
+            name: "acme-agent.service", path: "/etc/systemd/system/multi-user.target.wants/acme-agent.service",
+            manager: "systemd", enabled: true, properties: ["danglingLink": "true"])
+        let finding = try #require(Self.evaluate(Inventory(root: "/", units: [link]), asOf: "2025-01-01T00:00:00Z").first)
+        #expect(finding.status == .remnant)
+        // With the program still installed, the same link is part of a violation.
+        let withPackage = try #require(
+            Self.evaluate(Inventory(root: "/", packages: [Self.package("acme-agent")], units: [link]), asOf: "2025-01-01T00:00:00Z").first)
+        #expect(withPackage.status == .violation)
+    }
+
+    @Test("a running process whose executable was deleted still matches by its path")
+    func deletedExecutable() throws {
+        let process = RunningProcess(pid: 7, command: "x", executable: "/usr/sbin/acmescand (deleted)", commandLine: [])
+        let finding = try #require(Self.evaluate(Inventory(root: "/", processes: [process]), asOf: "2025-01-01T00:00:00Z").first)
+        #expect(finding.product == "scanner")
+    }
+
     @Test("every evidence kind: digest, certificate, repository, process, kernel module, unit, maintainer")
     func everyEvidenceKind() throws {
         let inventory = Inventory(

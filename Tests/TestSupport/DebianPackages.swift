@@ -92,7 +92,9 @@ public final class DebianRoot: @unchecked Sendable {
         var command = ["dpkg", "--root=\(path)", "--force-script-chrootless", "--force-not-root", "--log=\(path)/var/log/dpkg.log"]
         command += arguments
         if let date {
-            try Command.check("faketime", [date] + command, environment: ["TZ": "UTC"])
+            // `-f` with an absolute date freezes the clock (plain `faketime DATE` lets it run, and a
+            // slow machine would log the next second).
+            try Command.check("faketime", ["-f", date] + command, environment: ["TZ": "UTC"])
         } else {
             try Command.check(command[0], Array(command.dropFirst()))
         }

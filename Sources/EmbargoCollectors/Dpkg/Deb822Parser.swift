@@ -18,7 +18,23 @@ public struct Deb822Stanza: Sendable {
     }
 
     public func field(_ name: String) -> Field? {
-        fields.first { $0.name.count == name.count && $0.name.lowercased() == name.lowercased() }
+        fields.first { Self.equalIgnoringASCIICase($0.name, name) }
+    }
+
+    /// Field names are ASCII; comparing bytes avoids allocating lower-cased copies per lookup.
+    @inline(__always)
+    static func equalIgnoringASCIICase(_ lhs: String, _ rhs: String) -> Bool {
+        var left = lhs.utf8.makeIterator()
+        var right = rhs.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return true
+            case (let a?, let b?):
+                if a == b { continue }
+                if a | 0x20 != b | 0x20 || !((a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) { return false }
+            default: return false
+            }
+        }
     }
 }
 
