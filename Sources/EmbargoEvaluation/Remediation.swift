@@ -8,7 +8,12 @@ enum Remediation {
         var steps: [String] = []
         func add(_ step: String) { if !steps.contains(step) { steps.append(step) } }
 
-        let packages = matches.compactMap(\.package)
+        let allPackages = matches.compactMap(\.package)
+        // A Debian package bundled inside a snap goes away with its snap, not with apt.
+        for snap in Set(allPackages.compactMap { $0.metadata["bundledIn"] == "snap" ? $0.metadata["snap"] : nil }).sorted() {
+            add("snap remove --purge \(snap)  (the snap bundles the package)")
+        }
+        let packages = allPackages.filter { $0.metadata["bundledIn"] == nil }
         let byType = Dictionary(grouping: packages, by: \.type)
         for type in byType.keys.sorted() {
             let names = Array(Set(byType[type]!.map(\.name))).sorted().joined(separator: " ")
