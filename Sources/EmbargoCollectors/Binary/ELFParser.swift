@@ -427,19 +427,20 @@ public enum ELFParser {
                 guard let nameSize = try? notes.u32(position), let descriptorSize = try? notes.u32(position + 4),
                     let type = try? notes.u32(position + 8)
                 else { return }
+                // Padding is to the alignment of offsets within the section (gABI), so an 8-aligned
+                // note has its descriptor at offset 16 after a 4-byte name, not 20.
                 let nameStart = position + 12
-                let paddedName = ELFParser.align(Int(nameSize), to: alignment)
-                let descriptorStart = nameStart + paddedName
-                let paddedDescriptor = ELFParser.align(Int(descriptorSize), to: alignment)
-                guard paddedName <= bytes.count - nameStart, Int(descriptorSize) <= bytes.count - descriptorStart else {
+                let descriptorStart = ELFParser.align(nameStart + Int(nameSize), to: alignment)
+                let descriptorEnd = descriptorStart + Int(descriptorSize)
+                guard descriptorStart <= bytes.count, descriptorEnd <= bytes.count else {
                     file.problems.append(
                         .badNote(offset: base + Int64(position), reason: "name of \(nameSize) and data of \(descriptorSize) bytes run past the end"))
                     return
                 }
                 let name = ELFParser.string(in: Array(bytes[nameStart..<nameStart + Int(nameSize)]), at: 0)
-                let descriptor = Array(bytes[descriptorStart..<descriptorStart + Int(descriptorSize)])
+                let descriptor = Array(bytes[descriptorStart..<descriptorEnd])
                 handleNote(owner: name, type: type, descriptor: descriptor, at: base + Int64(descriptorStart))
-                position = descriptorStart + min(paddedDescriptor, bytes.count - descriptorStart)
+                position = ELFParser.align(descriptorEnd, to: alignment)
             }
         }
 
@@ -485,7 +486,7 @@ public enum ELFParser {
             guard let equals = entry.firstIndex(of: UInt8(ascii: "=")) else { return nil }
             return ModinfoField(
                 key: String(decoding: entry[entry.startIndex..<equals], as: UTF8.self),
-                value: String(decoding: entry[(equals + 1)...], as: UTF8.self))
+                value: String(decoding: entry[(equals + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespaces))
         }
     }
 
