@@ -498,14 +498,6 @@ private final class WalkRun {
             report.statistics.excluded += 1
             return
         }
-        if level.depth + 1 > walker.configuration.maximumDepth {
-            report.statistics.depthLimited += 1
-            problem(
-                "walk.depth-limit",
-                "deeper than \(walker.configuration.maximumDepth) directories below the start; not entered",
-                impact: .coverageLost, at: childPath)
-            return
-        }
         // Check the mount boundary with a stat that cannot trigger an automount, before opening.
         var info = stat()
         guard fstatat(level.descriptor, namePointer, &info, AT_SYMLINK_NOFOLLOW | noAutomount) == 0 else {
@@ -532,6 +524,14 @@ private final class WalkRun {
                 problem("walk.skipped-file-system", "on a \(type) file system, which walks never enter", impact: .notable, at: childPath)
                 return
             }
+        }
+        if level.depth + 1 > walker.configuration.maximumDepth {
+            report.statistics.depthLimited += 1
+            problem(
+                "walk.depth-limit",
+                "deeper than \(walker.configuration.maximumDepth) directories below the start; not entered",
+                impact: .coverageLost, at: childPath)
+            return
         }
         let descriptor = openat(level.descriptor, namePointer, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard descriptor >= 0 else {
