@@ -19,8 +19,9 @@ import Foundation
 /// only files that changed.
 public struct FileWalkCollector: InventoryCollector {
     public var limits: FileWalkLimits
-    /// Called with a file's path just before its contents are read (tests make files vanish here).
-    var beforeContentRead: (@Sendable (String) -> Void)?
+    /// Called with a file's path right after it was opened and before its contents are read
+    /// (tests change or remove files here, as a busy system would).
+    var onFileOpened: (@Sendable (String) -> Void)?
 
     public init(limits: FileWalkLimits = FileWalkLimits()) {
         self.limits = limits
@@ -125,7 +126,7 @@ private struct FileWalkRun {
         var records: [FileRecord] = []
         var issues: [ScanIssue] = []
         var stats = FileWalkStatistics()
-        let hook = collector.beforeContentRead
+        let hook = collector.onFileOpened
 
         func note(_ error: any LocatedError) {
             let severity = (error as? WalkIssue)?.severity ?? .warning
@@ -149,7 +150,6 @@ private struct FileWalkRun {
             } else if status.size == 0 {
                 facts = .other
             } else {
-                hook?(file.path)
                 let opened: OpenedRegularFile
                 do throws(FileSystemError) {
                     opened = try file.open(expected: status)
@@ -158,6 +158,7 @@ private struct FileWalkRun {
                     return
                 }
                 stats.filesRead += 1
+                hook?(file.path)
                 let result = inspector.inspect(opened)
                 facts = result.facts
                 cacheable = result.complete
@@ -180,9 +181,9 @@ private struct FileWalkRun {
             if recorded {
                 if facts.sha256 == nil, status.size <= limits.maximumBytesPerFile {
                     // Evidence: the digest of what was found, read once more only for recorded files.
-                    hook?(file.path)
                     if let opened = try? file.open(expected: status) {
                         stats.filesRead += 1
+                        hook?(file.path)
                         let (digest, hashIssues) = inspector.sha256(of: opened)
                         facts.sha256 = digest
                         hashIssues.forEach(note)
