@@ -104,6 +104,9 @@ struct FileWalkCollectorTests {
         let cache = tree.directory.url.appendingPathComponent("state").path
         let plan = kasperskyPlan(digests: [try sha256Hex(ofFile: tree.binaries.plain)])
         let collector = FileWalkCollector()
+        // Readable by root only: an unprivileged rescan below can stat them but not open them.
+        // (Set now: chmod changes the change time, which is part of a file's identity.)
+        for path in ["opt/kaspersky/kesl/bin/kesl-control", "home/user/.local/bin/update-helper"] { chmod(tree.root + "/" + path, 0o700) }
         let cold = collector.run(try context(root: tree.root, plan: plan, cache: cache))
         // Every file once, plus the recorded text file `klnagent`, hashed only once it was recorded
         // (with digests in the plan, ELF files, scripts and executables are hashed while read).
