@@ -17,6 +17,8 @@ public struct InventoryScanner: Sendable {
             OpkgCollector(),
             PolicyPathCollector(),
             SystemdUnitCollector(),
+            FileWalkCollector(),
+            KernelModuleCollector(),
         ]
     }
 
