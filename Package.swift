@@ -102,6 +102,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Benchmarks/walk.sh times its parts against find, yara and openssl (release build only).
+        .executableTarget(
+            name: "embargo-bench",
+            dependencies: [
+                "EmbargoFileSystem", "EmbargoInventory", "EmbargoCollectors",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Benchmarks/embargo-bench",
+            swiftSettings: strict
+        ),
         .target(
             name: "TestSupport",
             dependencies: [],

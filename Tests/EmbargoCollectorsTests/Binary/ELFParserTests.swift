@@ -42,6 +42,26 @@ struct ELFParserTests {
         #expect(elf.problems.isEmpty)
     }
 
+    /// The distribution's own binaries: a systemd tool with its `.note.package` (Debian 12 builds
+    /// systemd with package notes), the C library (DT_SONAME), the dynamic loader.
+    static let systemBinaries = [
+        "/bin/systemctl", "/bin/ls", "/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libsystemd.so.0",
+        "/lib64/ld-linux-x86-64.so.2",
+    ].filter { FileManager.default.fileExists(atPath: $0) }
+
+    @Test("system binaries agree with readelf", .enabled(if: ReadelfReport.isAvailable), arguments: systemBinaries)
+    func systemBinaries(_ path: String) throws {
+        let elf = try Self.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+        let oracle = try ReadelfReport.read(path)
+        #expect(elf.elfClass.rawValue == oracle.elfClass)
+        #expect(elf.typeName == oracle.type)
+        #expect(elf.buildID == oracle.buildID)
+        #expect(elf.soname == oracle.soname)
+        #expect(elf.interpreter == oracle.interpreter)
+        #expect(elf.packageMetadata?.json == oracle.packageMetadata)
+        #expect(elf.comments == oracle.comments)
+    }
+
     /// The values the fixtures' own descriptions give (from `file`), independent of readelf.
     @Test("fixture identities from the manifest")
     func manifestIdentities() throws {

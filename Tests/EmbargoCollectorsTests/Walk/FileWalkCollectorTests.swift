@@ -247,4 +247,13 @@ struct FileWalkCollectorTests {
         #expect(output.inventory.files.map(\.path) == ["/opt/kaspersky/kesl/bin/kesl-control"])
         #expect(output.inventory.issues.map(\.code) == ["file-walk.bad-exclusion"])
     }
+
+    @Test("runs inside the scanner, on a thread of its own, with the other default collectors")
+    func insideScanner() async throws {
+        let tree = try Tree()
+        #expect(InventoryScanner.defaultCollectors.contains { $0.name == "file-walk" })
+        #expect(InventoryScanner.defaultCollectors.contains { $0.name == "kernel-modules" })
+        let inventory = await InventoryScanner().scan(try context(root: tree.root, plan: kasperskyPlan()))
+        #expect(inventory.files.filter { $0.foundBy == "file-walk" }.map(\.path).contains("/home/user/.local/bin/update-helper"))
+    }
 }
