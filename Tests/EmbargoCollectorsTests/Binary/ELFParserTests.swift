@@ -44,12 +44,12 @@ struct ELFParserTests {
 
     /// The distribution's own binaries: a systemd tool with its `.note.package` (Debian 12 builds
     /// systemd with package notes), the C library (DT_SONAME), the dynamic loader.
-    static let systemBinaries = [
+    static let systemBinaryPaths = [
         "/bin/systemctl", "/bin/ls", "/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libsystemd.so.0",
         "/lib64/ld-linux-x86-64.so.2",
     ].filter { FileManager.default.fileExists(atPath: $0) }
 
-    @Test("system binaries agree with readelf", .enabled(if: ReadelfReport.isAvailable), arguments: systemBinaries)
+    @Test("system binaries agree with readelf", .enabled(if: ReadelfReport.isAvailable), arguments: systemBinaryPaths)
     func systemBinaries(_ path: String) throws {
         let elf = try Self.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
         let oracle = try ReadelfReport.read(path)
