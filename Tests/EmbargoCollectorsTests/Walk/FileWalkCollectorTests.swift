@@ -256,4 +256,19 @@ struct FileWalkCollectorTests {
         let inventory = await InventoryScanner().scan(try context(root: tree.root, plan: kasperskyPlan()))
         #expect(inventory.files.filter { $0.foundBy == "file-walk" }.map(\.path).contains("/home/user/.local/bin/update-helper"))
     }
+
+    @Test("a kernel module found by the walk carries its .modinfo")
+    func kernelModuleInWalk() throws {
+        let tree = try Tree()
+        // A module built on the host and left in the product's tree, under a name the plan knows.
+        try tree.directory.copy(ProjectPaths.sharedFixture("osv-scalibr/kernel-module-valid/valid"), to: "var/opt/kaspersky/kesl/kav4fs_oas.ko")
+        let plan = ScanPlan(fileNames: ["kav4fs_oas.ko"])
+        let (output, _) = FileWalkCollector().run(try context(root: tree.root, plan: plan, walkPaths: ["/var/opt"]))
+        let record = try #require(output.inventory.files.first)
+        #expect(output.inventory.files.count == 1)
+        #expect(record.attributes["elf.type"] == "REL")
+        #expect(record.attributes["kmod.name"] == "intel_oaktrail")
+        #expect(record.attributes["kmod.vermagic"] == "6.5.0-45-generic SMP preempt mod_unload modversions")
+        #expect(record.attributes["kmod.srcversion"] == "69B4F4432F52708A284377E")
+    }
 }
