@@ -117,6 +117,13 @@ public enum ELFParser {
     public static let maximumHeaderTableBytes = 4 << 20
     /// Longest string read from a string table (`DT_SONAME`, `PT_INTERP`).
     public static let maximumStringBytes = 4096
+    /// Bytes read from one file in all: headers can point thousands of sections at the same
+    /// megabyte, and each would be read again.
+    public static let maximumTotalBytes = 32 << 20
+    /// Problems kept per file.
+    public static let maximumProblems = 16
+    /// `.comment` strings kept (a linker writes a handful).
+    public static let maximumComments = 64
 
     /// Whether the bytes start with the ELF magic.
     public static func hasMagic(_ prefix: some Collection<UInt8>) -> Bool {
@@ -176,6 +183,8 @@ public enum ELFParser {
         reader.readSections(sections)
         reader.readSegments(segments, sectionsRead: !sections.isEmpty)
         file = reader.file
+        // A hostile table can make every section a problem; a handful says enough.
+        if file.problems.count > maximumProblems { file.problems.removeLast(file.problems.count - maximumProblems) }
         return file
     }
 
@@ -208,6 +217,8 @@ public enum ELFParser {
         let source: Source
         let layout: Layout
         var file: ELFFile
+        var remainingBudget = ELFParser.maximumTotalBytes
+        var budgetReported = false
 
         init(source: Source, layout: Layout, file: ELFFile) {
             self.source = source
@@ -229,11 +240,22 @@ public enum ELFParser {
                 file.problems.append(.truncated(offset: Int64(offset), needed: Int64(size), what: what))
                 return nil
             }
+            guard size <= UInt64(remainingBudget) else {
+                if !budgetReported {
+                    budgetReported = true
+                    file.problems.append(
+                        .badHeader(
+                            offset: Int64(offset),
+                            reason: "the headers ask for more than \(ELFParser.maximumTotalBytes) bytes in all; \(what) and the rest not read"))
+                }
+                return nil
+            }
             guard size <= UInt64(limit) else {
                 file.problems.append(
                     .badHeader(offset: Int64(offset), reason: "\(what) is \(size) bytes, over the \(limit)-byte cap; not read"))
                 return nil
             }
+            remainingBudget -= Int(size)
             do {
                 return try source.bytes(at: Int64(offset), count: Int(size), what: what)
             } catch {
@@ -343,7 +365,10 @@ public enum ELFParser {
                 default:
                     if section.name == ".comment" {
                         if let bytes = region(offset: section.offset, size: section.size, limit: ELFParser.maximumSectionBytes, what: "section .comment") {
-                            for text in ELFParser.strings(in: bytes) where !file.comments.contains(text) { file.comments.append(text) }
+                            for text in ELFParser.strings(in: bytes)
+                            where !file.comments.contains(text) && file.comments.count < ELFParser.maximumComments {
+                                file.comments.append(text)
+                            }
                         }
                     } else if section.name == ".modinfo" {
                         if let bytes = region(offset: section.offset, size: section.size, limit: ELFParser.maximumSectionBytes, what: "section .modinfo") {

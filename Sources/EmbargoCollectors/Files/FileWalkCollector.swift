@@ -58,15 +58,18 @@ public struct FileWalkLimits: Sendable, Hashable {
     public var maximumBytesPerFile: Int64
     /// Special files (FIFOs, sockets, devices) reported one by one before they are only counted.
     public var maximumSpecialFileIssues: Int
+    /// Problems with single files (unreadable, vanished, malformed ELF) listed before they are only counted.
+    public var maximumFileIssues: Int
 
     public init(
         maximumDepth: Int = 64, maximumEntries: Int = 4_000_000, maximumBytesPerFile: Int64 = 512 << 20,
-        maximumSpecialFileIssues: Int = 100
+        maximumSpecialFileIssues: Int = 100, maximumFileIssues: Int = 1000
     ) {
         self.maximumDepth = maximumDepth
         self.maximumEntries = maximumEntries
         self.maximumBytesPerFile = maximumBytesPerFile
         self.maximumSpecialFileIssues = maximumSpecialFileIssues
+        self.maximumFileIssues = maximumFileIssues
     }
 }
 
@@ -134,7 +137,13 @@ private struct FileWalkRun {
         var stats = FileWalkStatistics()
         let hook = collector.onFileOpened
 
+        var droppedIssues = 0
         func note(_ error: any LocatedError) {
+            // A tree of a million broken files must not become a million-line report.
+            guard issues.count < limits.maximumFileIssues else {
+                droppedIssues += 1
+                return
+            }
             let severity = (error as? WalkIssue)?.severity ?? .warning
             issues.append(ScanIssue(collector: name, severity: severity, error))
         }
@@ -219,6 +228,12 @@ private struct FileWalkRun {
                 ScanIssue(
                     collector: name, severity: problem.impact == WalkProblem.Impact.coverageLost ? ScanIssue.Severity.error : .warning, code: code,
                     location: IssueLocation(path: problem.path), message: problem.reason))
+        }
+        if droppedIssues > 0 {
+            issue(
+                code: "file-walk.issues-truncated", path: report.walkedStarts.first?.path ?? "/",
+                message: "\(droppedIssues) more problems with single files were not listed (the first \(limits.maximumFileIssues) are)",
+                severity: .warning)
         }
         if report.statistics.specialFiles > limits.maximumSpecialFileIssues {
             issue(

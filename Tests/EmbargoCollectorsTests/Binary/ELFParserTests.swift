@@ -211,6 +211,55 @@ struct ELFParserTests {
         #expect(partial.problems.contains { $0.code == "elf.truncated" })
     }
 
+    @Test("thousands of sections pointing at the same megabyte are read only up to the budget")
+    func sectionAmplification() throws {
+        var out = SyntheticELF.Writer(bigEndian: false)
+        out.bytes = [UInt8](repeating: 0, count: 64)
+        let names: [UInt8] = [0] + Array(".comment".utf8) + [0]
+        let namesOffset = out.bytes.count
+        out.bytes += names
+        let blobOffset = out.bytes.count
+        out.bytes += [UInt8](repeating: 0x41, count: 1 << 20)
+        let tableOffset = out.bytes.count
+        let count = 4000
+        for index in 0..<count {
+            out.u32(index == count - 1 ? 0 : 1)  // name: ".comment", the last one unnamed
+            out.u32(index == count - 1 ? 3 : 1)  // PROGBITS; the last is the name table (STRTAB)
+            out.word(0, is64: true)
+            out.word(0, is64: true)
+            out.word(UInt64(index == count - 1 ? namesOffset : blobOffset), is64: true)
+            out.word(UInt64(index == count - 1 ? names.count : 1 << 20), is64: true)
+            out.u32(0)
+            out.u32(0)
+            out.word(1, is64: true)
+            out.word(0, is64: true)
+        }
+        var header = SyntheticELF.Writer(bigEndian: false)
+        header.bytes = [0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 8)
+        header.u16(3)
+        header.u16(62)
+        header.u32(1)
+        header.word(0, is64: true)
+        header.word(0, is64: true)
+        header.word(UInt64(tableOffset), is64: true)
+        header.u32(0)
+        header.u16(64)
+        header.u16(56)
+        header.u16(0)
+        header.u16(64)
+        header.u16(UInt16(count))
+        header.u16(UInt16(count - 1))
+        out.bytes.replaceSubrange(0..<64, with: header.bytes)
+        let clock = ContinuousClock()
+        var parsed: ELFFile?
+        let elapsed = try clock.measure { parsed = try Self.parse(out.bytes) }
+        let elf = try #require(parsed)
+        #expect(elapsed < .seconds(10))
+        #expect(elf.comments.count == 1)
+        #expect(elf.problems.count == 1)
+        #expect(elf.problems.first?.reason.contains("bytes in all") == true)
+    }
+
     @Test("a malformed .note.package is reported, not guessed at")
     func badPackageNote() throws {
         let elf = try Self.parse(SyntheticELF(packageJSON: "{\"type\":\"deb\",").bytes())

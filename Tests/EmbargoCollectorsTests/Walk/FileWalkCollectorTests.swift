@@ -271,4 +271,17 @@ struct FileWalkCollectorTests {
         #expect(record.attributes["kmod.vermagic"] == "6.5.0-45-generic SMP preempt mod_unload modversions")
         #expect(record.attributes["kmod.srcversion"] == "69B4F4432F52708A284377E")
     }
+
+    @Test("problems with single files are listed up to a cap, then counted")
+    func issueCap() throws {
+        let tree = try Tree()
+        for index in 0..<30 { try tree.directory.write("srv/broken/\(index).so", Data([0x7F, 0x45, 0x4C, 0x46, 2, 1])) }
+        let collector = FileWalkCollector(limits: FileWalkLimits(maximumFileIssues: 10))
+        let (output, _) = collector.run(try context(root: tree.root, plan: kasperskyPlan(), walkPaths: ["/srv"]))
+        let issues = output.inventory.issues
+        #expect(issues.filter { $0.code == "elf.truncated" }.count == 10)
+        #expect(issues.filter { $0.code == "file-walk.issues-truncated" }.map(\.message) == [
+            "20 more problems with single files were not listed (the first 10 are)"
+        ])
+    }
 }
