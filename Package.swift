@@ -28,11 +28,26 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .yum(["zlib-devel"])]
         ),
+        // Kernel modules ship as .ko.xz (Debian 13, Fedora) or .ko.zst (Ubuntu, Arch).
+        .systemLibrary(
+            name: "CLzma",
+            path: "Sources/CLzma",
+            pkgConfig: "liblzma",
+            providers: [.apt(["liblzma-dev"]), .yum(["xz-devel"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            path: "Sources/CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .yum(["libzstd-devel"])]
+        ),
         .target(
             name: "EmbargoFileSystem",
             dependencies: [
                 .product(name: "SystemPackage", package: "swift-system"),
                 "CZlib",
+                "CLzma",
+                "CZstd",
             ],
             swiftSettings: strict
         ),
@@ -86,6 +101,16 @@ let package = Package(
                 "EmbargoAudit", "EmbargoInventory", "EmbargoPolicy", "EmbargoReports", "EmbargoCollectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+        // Benchmarks/walk.sh times its parts against find, yara and openssl (release build only).
+        .executableTarget(
+            name: "embargo-bench",
+            dependencies: [
+                "EmbargoFileSystem", "EmbargoInventory", "EmbargoCollectors",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Benchmarks/embargo-bench",
             swiftSettings: strict
         ),
         .target(

@@ -24,6 +24,8 @@ public struct InventoryScanner: Sendable {
             CertificateCollector(),
             RepositoryCollector(),
             ProcessCollector(),
+            FileWalkCollector(),
+            KernelModuleCollector(),
         ]
     }
 
