@@ -30,9 +30,12 @@ public struct FileWalkCollector: InventoryCollector {
     public var name: String { "file-walk" }
 
     public func collect(_ context: CollectionContext) async -> CollectorOutput {
+        guard context.options.walkFiles else {
+            return CollectorOutput(inventory: Inventory(root: context.fileSystem.rootDescription))
+        }
         // The walk is long blocking I/O: it gets a thread of its own instead of holding one of the
         // few cooperative threads the other collectors run on.
-        await withCheckedContinuation { continuation in
+        return await withCheckedContinuation { continuation in
             let thread = Thread { continuation.resume(returning: run(context).output) }
             thread.stackSize = 4 << 20
             thread.start()
