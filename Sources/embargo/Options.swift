@@ -44,13 +44,26 @@ struct WalkOptions: ParsableArguments {
 
     @Option(
         name: .customLong("cache-directory"),
-        help: ArgumentHelp("Keep what was learned from each file here, so a rescan reads only changed files.", valueName: "dir"))
+        help: ArgumentHelp(
+            "Keep what was learned from each file here, so a rescan reads only files that changed (default: $XDG_CACHE_HOME/embargo or ~/.cache/embargo).",
+            valueName: "dir"))
     var cacheDirectory: String?
+
+    @Flag(name: .customLong("no-cache"), help: "Read every file again; keep no cache.")
+    var noCache = false
 
     var collectionOptions: CollectionOptions {
         CollectionOptions(
-            cacheDirectory: cacheDirectory, walkPaths: scanPaths, walkExclusions: exclusions, crossFileSystems: crossFileSystems,
-            walkFiles: !noWalk)
+            cacheDirectory: noCache ? nil : (cacheDirectory ?? Self.defaultCacheDirectory), walkPaths: scanPaths,
+            walkExclusions: exclusions, crossFileSystems: crossFileSystems, walkFiles: !noWalk)
+    }
+
+    /// The XDG cache directory of the user running the scan.
+    static var defaultCacheDirectory: String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let base = environment["XDG_CACHE_HOME"], base.hasPrefix("/") { return base + "/embargo" }
+        if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.cache/embargo" }
+        return nil
     }
 }
 
