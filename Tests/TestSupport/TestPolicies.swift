@@ -75,14 +75,11 @@ public enum TestPolicies {
 
             """
         for phase in phases {
-            text += """
-                      - id: \(phase.id)
-                        effective: "\(phase.effective)"
-                        kind: updates
-                        prohibits: Test phase \(phase.id).
-                        severity: \(phase.severity)
-
-                """
+            text += "          - id: \(phase.id)\n"
+            text += "            effective: \"\(phase.effective)\"\n"
+            text += "            kind: updates\n"
+            text += "            prohibits: Test phase \(phase.id).\n"
+            text += "            severity: \(phase.severity)\n"
         }
         return text
     }
