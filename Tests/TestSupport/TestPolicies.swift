@@ -106,3 +106,43 @@ extension ProjectPaths {
     /// The built `embargod` executable.
     public static var embargodExecutable: URL { buildProducts.appendingPathComponent("embargod") }
 }
+
+extension TestPolicies {
+    /// A second vendor (no profiles: load it with ``kaspersky(id:version:phases:)``), so filters
+    /// by vendor have something to leave out.
+    public static func exampleVendor(effective: String = "2024-01-01T00:00:00Z") -> String {
+        """
+        schema: embargo.policy/v1
+        id: test-example-vendor
+        version: "1"
+        vendors:
+          - id: example-vendor
+            name: Example Vendor
+            products:
+              - id: example-agent
+                name: Example Agent
+                identifiers:
+                  - package: example-agent
+                    strength: vendor-documented
+                    source: test
+            restrictions:
+              - id: example-ban
+                title: Example ban
+                authority: Test authority
+                citations:
+                  - cite: Test citation
+                binds: [us-commercial]
+                phases:
+                  - id: ban
+                    effective: "\(effective)"
+                    kind: use
+                    prohibits: Use.
+                    severity: medium
+
+        """
+    }
+
+    public static let exampleAgent = DebianPackageSpec(
+        name: "example-agent", version: "2.0", description: "Example agent (test double)",
+        executables: ["/usr/bin/example-agent": "#!/bin/sh\nexit 0\n"])
+}
