@@ -161,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EmbargoJournalTests",
-            dependencies: ["EmbargoJournal", "EmbargoEvaluation", "TestSupport"],
+            dependencies: ["EmbargoJournal", "EmbargoEvaluation", "EmbargoPolicy", "EmbargoInventory", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -171,7 +171,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EmbargodTests",
-            dependencies: ["EmbargoDaemon", "EmbargoJournal", "EmbargoStore", "TestSupport"],
+            dependencies: [
+                "EmbargoDaemon", "EmbargoJournal", "EmbargoStore", "EmbargoEvaluation", "EmbargoPolicy", "EmbargoInventory",
+                "TestSupport",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
