@@ -23,6 +23,7 @@ final class DaemonHarness: @unchecked Sendable {
         state = try TemporaryDirectory(prefix: "embargo-state")
         policyFile = try state.write("policy/test.yaml", policy)
         listener = try NotifyListener(directory: sandbox.directory.path)
+        try sandbox.directory.write("embargod.conf", "# test configuration: defaults\n")
     }
 
     var arguments: [String] {
@@ -35,9 +36,6 @@ final class DaemonHarness: @unchecked Sendable {
     /// Starts `embargod` (service mode) and waits for `READY=1`.
     @discardableResult
     func start(extraArguments: [String] = [], environment: [String: String] = [:], waitForReady: Bool = true) throws -> SandboxedProcess {
-        if !FileManager.default.fileExists(atPath: sandbox.directory.path + "/embargod.conf") {
-            try sandbox.directory.write("embargod.conf", "# test configuration: defaults\n")
-        }
         let already = listener.messages.count
         let process = try sandbox.start(
             ProjectPaths.embargodExecutable.path, arguments + extraArguments,
@@ -53,9 +51,6 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Runs `embargod --once` inside the sandbox.
     func once(extraArguments: [String] = []) throws -> Command.Output {
-        if !FileManager.default.fileExists(atPath: sandbox.directory.path + "/embargod.conf") {
-            try sandbox.directory.write("embargod.conf", "# test configuration: defaults\n")
-        }
         return try sandbox.run(ProjectPaths.embargodExecutable.path, arguments + ["--once"] + extraArguments)
     }
 
