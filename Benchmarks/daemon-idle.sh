@@ -25,8 +25,11 @@ for tool in unshare dpkg-deb python3 strace cron; do
     command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install strace cron dpkg-dev)" >&2; exit 2; }
 done
 
-swift build -c release --product embargod >&2
-EMBARGOD="$(swift build -c release --show-bin-path)/embargod"
+# As packaged: release, Swift runtime linked statically (EMBARGOD=path overrides).
+if [ -z "${EMBARGOD:-}" ]; then
+    swift build -c release --product embargod --static-swift-stdlib --scratch-path .build-static >&2
+    EMBARGOD="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/embargod"
+fi
 W="$(mktemp -d /tmp/embargod-bench.XXXXXX)"
 trap 'kill $(cat "$W"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$W"' EXIT
 
@@ -110,7 +113,22 @@ SH
 rss() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 hwm() { awk '/^VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
-switches() { cat /proc/"$1"/task/*/status | awk '/ctxt_switches/ {s+=$2} END {print s}'; }
+anon() { awk '/^RssAnon/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+file_backed() { awk '/^RssFile/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+pss() { awk '/^Pss:/ {printf "%.1f", $2/1024}' "/proc/$1/smaps_rollup"; }
+# Per-thread context switches (voluntary + involuntary), "tid count" lines.
+thread_switches() {
+    for task in /proc/"$1"/task/*; do
+        echo "${task##*/} $(awk '/ctxt_switches/ {s+=$2} END {print s}' "$task/status" 2>/dev/null)"
+    done | sort
+}
+# Wake-ups between two snapshots: switches of threads alive in both, plus threads started or ended
+# (a thread that starts or exits was woken to do so).
+wakeups() {
+    join "$1" "$2" | awk '{s+=$3-$2} END {print s+0}' >"$W/common"
+    started=$(join -v 2 "$1" "$2" | wc -l); ended=$(join -v 1 "$1" "$2" | wc -l)
+    echo $(( $(cat "$W/common") + started + ended ))
+}
 wait_for() { # file pattern seconds
     for _ in $(seq $(( $3 * 20 ))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
     echo "timed out waiting for '$2' in $1" >&2; return 1
@@ -135,23 +153,24 @@ stop_daemon() {
 TICKS=$(getconf CLK_TCK)
 FOUND=936839e45a4d46f3b725987c4cda2844
 RESOLVED=fb15d138b9f04935b5e1d7911eecff12
-entries() { journalctl -D "$W/log/journal" -o cat --output-fields=__REALTIME_TIMESTAMP MESSAGE_ID="$1" 2>/dev/null | wc -l; }
+entries() { journalctl -D "$W/log/journal" -o json MESSAGE_ID="$1" 2>/dev/null | wc -l; }
 
 # 1. Idle without a watchdog.
 run_daemon idle
 sleep 2
 RSS_SCAN=$(rss "$PID"); HWM=$(hwm "$PID")
-C0=$(cpu_ticks "$PID"); S0=$(switches "$PID")
+C0=$(cpu_ticks "$PID"); thread_switches "$PID" >"$W/s0"
 sleep "$IDLE"
-C1=$(cpu_ticks "$PID"); S1=$(switches "$PID")
-RSS_IDLE=$(rss "$PID")
+C1=$(cpu_ticks "$PID"); thread_switches "$PID" >"$W/s1"
+RSS_IDLE=$(rss "$PID"); ANON_IDLE=$(anon "$PID"); FILE_IDLE=$(file_backed "$PID"); PSS_IDLE=$(pss "$PID")
 IDLE_CPU=$(awk -v a="$C0" -v b="$C1" -v t="$TICKS" 'BEGIN {printf "%.2f", (b-a)/t}')
-IDLE_SWITCHES=$((S1 - S0))
+IDLE_SWITCHES=$(wakeups "$W/s0" "$W/s1")
 timeout "$IDLE" strace -f -c -p "$PID" -o "$W/strace.txt" >/dev/null 2>&1 || true
 STRACE_CALLS=$(awk '/total/ {print $(NF-2)}' "$W/strace.txt" 2>/dev/null || echo "?")
 [ -n "$STRACE_CALLS" ] || STRACE_CALLS=0
-JOURNALD_RSS=$(rss "$(cat "$W/journald.pid")")
-CRON_RSS=$(rss "$(cat "$W/cron.pid")")
+JOURNALD_PID=$(cat "$W/journald.pid"); CRON_PID=$(cat "$W/cron.pid")
+JOURNALD_RSS="$(rss "$JOURNALD_PID") MB (anonymous $(anon "$JOURNALD_PID"), PSS $(pss "$JOURNALD_PID"))"
+CRON_RSS="$(rss "$CRON_PID") MB (anonymous $(anon "$CRON_PID"), PSS $(pss "$CRON_PID"))"
 THREADS=$(ls /proc/"$PID"/task | wc -l)
 
 # Install-to-journal latency, 5 runs (install, then purge).
@@ -175,10 +194,10 @@ MAXIMUM=$(printf '%s\n' "${LATENCIES[@]}" | sort -n | tail -1)
 # 2. Idle with a watchdog of 20 s (pings every 10 s).
 run_daemon watchdog WATCHDOG_USEC=20000000
 sleep 2
-S0=$(switches "$PID"); P0=$(grep -c 'WATCHDOG=1' "$W/notify.log" || true)
+thread_switches "$PID" >"$W/s0"; P0=$(grep -c 'WATCHDOG=1' "$W/notify.log" || true)
 sleep "$IDLE"
-S1=$(switches "$PID"); P1=$(grep -c 'WATCHDOG=1' "$W/notify.log" || true)
-WATCHDOG_SWITCHES=$((S1 - S0)); WATCHDOG_PINGS=$((P1 - P0))
+thread_switches "$PID" >"$W/s1"; P1=$(grep -c 'WATCHDOG=1' "$W/notify.log" || true)
+WATCHDOG_SWITCHES=$(wakeups "$W/s0" "$W/s1"); WATCHDOG_PINGS=$((P1 - P0))
 stop_daemon
 
 cat <<REPORT
@@ -187,7 +206,7 @@ embargod idle cost ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, root with $PA
 | measure | value | goal |
 |---|---|---|
 | resident memory after the first scan (VmRSS) | ${RSS_SCAN} MB | |
-| resident memory after ${IDLE} s idle | ${RSS_IDLE} MB | < 20 MB |
+| resident memory after ${IDLE} s idle | ${RSS_IDLE} MB: anonymous ${ANON_IDLE} MB, file-backed ${FILE_IDLE} MB (shared libraries, clean); PSS ${PSS_IDLE} MB | < 20 MB |
 | resident memory after 10 scans (5 installs, 5 purges) | ${RSS_AFTER} MB | |
 | peak resident memory (VmHWM) | ${HWM_AFTER} MB (${HWM} MB after the first scan) | |
 | threads | ${THREADS} | |
@@ -196,6 +215,6 @@ embargod idle cost ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, root with $PA
 | syscalls while idle (strace -f -c, ${IDLE} s) | ${STRACE_CALLS} | 0 |
 | context switches while idle, WatchdogSec=20 | ${WATCHDOG_SWITCHES} (${WATCHDOG_PINGS} pings) | the pings only |
 | install-to-journal latency (dpkg -i returns → entry), median / max of 5 | ${MEDIAN} s / ${MAXIMUM} s | < 2 s |
-| systemd-journald resident memory (same machine) | ${JOURNALD_RSS} MB | |
-| cron resident memory (same machine) | ${CRON_RSS} MB | |
+| systemd-journald resident memory (same machine) | ${JOURNALD_RSS} | |
+| cron resident memory (same machine) | ${CRON_RSS} | |
 REPORT

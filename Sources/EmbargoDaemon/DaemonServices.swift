@@ -35,7 +35,7 @@ struct WatchdogService: Service {
                         warned = false
                         notifier.watchdog()
                     }
-                    try await Task.sleep(for: period)
+                    try await DispatchSleep.sleep(for: period)
                 }
             }
         } catch is CancellationError {}
@@ -44,15 +44,24 @@ struct WatchdogService: Service {
 
 /// The one owner of SIGHUP: each signal asks the loop to reload (`RELOADING=1` is sent at once,
 /// `READY=1` by the loop when the reload is done).
+///
+/// Shutdown cancels the iteration (`cancelWhenGracefulShutdown`, a task group) rather than using
+/// `cancelOnGracefulShutdown()`, whose merge starts an unstructured task on the global executor
+/// (see ``ThreadPoolExecutor`` for why the daemon avoids it).
 struct ReloadService: Service {
     let hangups: UnixSignalsSequence
     let inbox: DaemonInbox
     let notifier: SystemdNotifier
 
     func run() async throws {
-        for await _ in hangups.cancelOnGracefulShutdown() {
-            notifier.reloading(status: "Reloading configuration and policies")
-            inbox.post(.reload)
+        let hangups = hangups
+        let inbox = inbox
+        let notifier = notifier
+        await cancelWhenGracefulShutdown {
+            for await _ in hangups {
+                notifier.reloading(status: "Reloading configuration and policies")
+                inbox.post(.reload)
+            }
         }
     }
 }
@@ -67,6 +76,8 @@ struct DaemonLoop: Service {
     let health: DaemonHealth
     let journal: JournalWriter
     let logger: Logger
+    /// Where scans run (the daemon's pool); nil means the default executor.
+    let executor: (any TaskExecutor)?
 
     func run() async throws {
         let engine = try await AuditEngine(configuration: configuration, source: source, logger: logger, journal: journal)
@@ -81,7 +92,10 @@ struct DaemonLoop: Service {
         try await withGracefulShutdownHandler {
             await scan(engine, .scan, trigger: "start", schedule: &schedule)
             await arm(timer, engine: engine, schedule: schedule)
-            for await trigger in inbox.stream.cancelOnGracefulShutdown() {
+            // Shutdown finishes the inbox, which ends this loop (see ReloadService for why not
+            // `cancelOnGracefulShutdown()`); triggers still buffered are dropped.
+            for await trigger in inbox.stream {
+                if Task.isShuttingDownGracefully { break }
                 let now = Date()
                 switch trigger {
                 case .timer, .clockChanged:
@@ -115,6 +129,7 @@ struct DaemonLoop: Service {
             }
         } onGracefulShutdown: {
             notifier.stopping(status: "Stopping")
+            inbox.finish()
         }
         notifier.stopping(status: "Stopped")
     }
@@ -123,8 +138,19 @@ struct DaemonLoop: Service {
     private func scan(_ engine: AuditEngine, _ kind: ScanKindRequest, trigger: String, schedule: inout LoopSchedule) async {
         notifier.status(kind == .scan ? "Scanning (\(trigger))" : "Re-evaluating (\(trigger))")
         health.began()
-        let outcome = await cancelWhenGracefulShutdown { () async -> ScanOutcome in
+        // A task of its own so that shutdown can cancel it (nothing half-done is recorded). Not
+        // `cancelWhenGracefulShutdown`: its clean-up starts a task on the global executor.
+        let task = Task(executorPreference: executor) { () async -> ScanOutcome in
             kind == .scan ? await engine.scan(trigger: trigger) : await engine.reevaluate(trigger: trigger)
+        }
+        let outcome = await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await task.value
+            } onGracefulShutdown: {
+                task.cancel()
+            }
+        } onCancel: {
+            task.cancel()
         }
         health.ended()
         let configuration = await engine.configuration

@@ -9,7 +9,7 @@ import UnixSignals
 public enum Embargod {
     /// Exit codes, as the `embargo` CLI: 0 no violation, 1 a violation (`--once`), 2 usage error
     /// or failure (an invalid configuration or policy at start-up, an unreadable root).
-    public enum ExitCode: Int32 {
+    public enum ExitCode: Int32, Sendable {
         case clean = 0
         case violation = 1
         case failure = 2
@@ -18,7 +18,8 @@ public enum Embargod {
     /// Longest graceful shutdown before tasks are cancelled; below the unit's `TimeoutStopSec=30`.
     public static let maximumGracefulShutdown: Duration = .seconds(20)
 
-    public static func runService(source: ConfigurationSource, logger: Logger) async -> ExitCode {
+    /// - Parameter executor: where scans run (the task executor the caller runs on, if any).
+    public static func runService(source: ConfigurationSource, logger: Logger, executor: (any TaskExecutor)? = nil) async -> ExitCode {
         let configuration: DaemonConfiguration
         do {
             configuration = try source.load()
@@ -34,7 +35,7 @@ public enum Embargod {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let loop = DaemonLoop(
             source: source, configuration: configuration, inbox: inbox, notifier: notifier, health: health, journal: journal,
-            logger: logger)
+            logger: logger, executor: executor)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(

@@ -113,7 +113,8 @@ public final class EmbargoStore: Sendable {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        scan.id, scan.kind.rawValue, scan.trigger, scan.startedAt, scan.finishedAt, scan.asOf, scan.root,
+                        scan.id, scan.kind.rawValue, scan.trigger, Self.seconds(scan.startedAt), Self.seconds(scan.finishedAt),
+                        Self.seconds(scan.asOf), scan.root,
                         scan.profile, scan.policyID, scan.policyVersion, scan.policySHA256, scan.inventoryScanID,
                         scan.packageCount, scan.findingCount, scan.violationCount, counts, scan.errorCount,
                         scan.warningCount, scan.foundCount, scan.changedCount, scan.resolvedCount, report,
@@ -147,8 +148,9 @@ public final class EmbargoStore: Sendable {
                             """,
                         arguments: [
                             state.id, state.finding.vendor, state.finding.product, state.finding.status.rawValue,
-                            state.finding.severity.rawValue, Self.phaseKey(state.finding), state.firstSeen,
-                            state.lastSeen, state.resolvedAt, state.lastScanID, remindersJSON, findingJSON,
+                            state.finding.severity.rawValue, Self.phaseKey(state.finding), Self.seconds(state.firstSeen),
+                            Self.seconds(state.lastSeen), state.resolvedAt.map(Self.seconds), state.lastScanID, remindersJSON,
+                            findingJSON,
                         ])
                 }
                 for entry in commit.history {
@@ -159,12 +161,13 @@ public final class EmbargoStore: Sendable {
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
-                            entry.findingID, entry.scanID, entry.at, entry.event, entry.oldStatus, entry.newStatus,
+                            entry.findingID, entry.scanID, Self.seconds(entry.at), entry.event, entry.oldStatus, entry.newStatus,
                             entry.oldPhase, entry.newPhase, entry.oldSeverity, entry.newSeverity, entry.detail,
                         ])
                 }
                 for payload in commit.outbox {
-                    try db.execute(sql: "INSERT INTO outbox (created_at, payload) VALUES (?, ?)", arguments: [scan.finishedAt, payload])
+                    try db.execute(
+                        sql: "INSERT INTO outbox (created_at, payload) VALUES (?, ?)", arguments: [Self.seconds(scan.finishedAt), payload])
                 }
                 try Self.prune(db, retention: retention, now: scan.finishedAt)
             }
@@ -179,7 +182,7 @@ public final class EmbargoStore: Sendable {
         do {
             try pool.write { db in
                 for payload in payloads {
-                    try db.execute(sql: "INSERT INTO outbox (created_at, payload) VALUES (?, ?)", arguments: [date, payload])
+                    try db.execute(sql: "INSERT INTO outbox (created_at, payload) VALUES (?, ?)", arguments: [Self.seconds(date), payload])
                 }
             }
         } catch {
@@ -192,7 +195,7 @@ public final class EmbargoStore: Sendable {
         do {
             return try pool.read { db in
                 try Row.fetchAll(db, sql: "SELECT id, created_at, payload FROM outbox ORDER BY id LIMIT ?", arguments: [limit]).map {
-                    OutboxItem(id: $0["id"], createdAt: $0["created_at"], payload: $0["payload"])
+                    OutboxItem(id: $0["id"], createdAt: Self.date($0["created_at"]), payload: $0["payload"])
                 }
             }
         } catch {
@@ -283,9 +286,10 @@ public final class EmbargoStore: Sendable {
             ).map { row in
                 let finding = try Self.decoder.decode(Finding.self, from: row["finding"] as Data)
                 let reminders = try Self.decoder.decode([String].self, from: row["reminders"] as Data)
+                let resolvedAt: Double? = row["resolved_at"]
                 return TrackedFinding(
-                    finding: finding, firstSeen: row["first_seen"], lastSeen: row["last_seen"], resolvedAt: row["resolved_at"],
-                    lastScanID: row["last_scan_id"], reminders: Set(reminders))
+                    finding: finding, firstSeen: Self.date(row["first_seen"]), lastSeen: Self.date(row["last_seen"]),
+                    resolvedAt: resolvedAt.map(Self.date), lastScanID: row["last_scan_id"], reminders: Set(reminders))
             }
         }
     }
@@ -305,7 +309,7 @@ public final class EmbargoStore: Sendable {
                 arguments: arguments
             ).map { row in
                 FindingHistoryEntry(
-                    id: row["id"], findingID: row["finding_id"], scanID: row["scan_id"], at: row["at"], event: row["event"],
+                    id: row["id"], findingID: row["finding_id"], scanID: row["scan_id"], at: Self.date(row["at"]), event: row["event"],
                     oldStatus: row["old_status"], newStatus: row["new_status"], oldPhase: row["old_phase"],
                     newPhase: row["new_phase"], oldSeverity: row["old_severity"], newSeverity: row["new_severity"],
                     detail: row["detail"])
@@ -346,6 +350,12 @@ public final class EmbargoStore: Sendable {
 
     static let decoder = JSONDecoder()
 
+    /// Instants are stored as seconds since 1970 (REAL): exact, sortable, and no date formatter
+    /// (which would load ICU's tables into a daemon that should stay small).
+    static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
+
+    static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+
     static func phaseKey(_ finding: Finding) -> String? {
         (finding.phaseInEffect ?? finding.nextPhase).map { "\($0.restriction)/\($0.phase)" }
     }
@@ -365,8 +375,8 @@ public final class EmbargoStore: Sendable {
         let counts = try decoder.decode([String: Int].self, from: row["counts"] as Data)
         let kind: String = row["kind"]
         return ScanRecord(
-            id: row["id"], kind: ScanKind(rawValue: kind) ?? .scan, trigger: row["trigger"], startedAt: row["started_at"],
-            finishedAt: row["finished_at"], asOf: row["as_of"], root: row["root"], profile: row["profile"],
+            id: row["id"], kind: ScanKind(rawValue: kind) ?? .scan, trigger: row["trigger"], startedAt: date(row["started_at"]),
+            finishedAt: date(row["finished_at"]), asOf: date(row["as_of"]), root: row["root"], profile: row["profile"],
             policyID: row["policy_id"], policyVersion: row["policy_version"], policySHA256: row["policy_sha256"],
             inventoryScanID: row["inventory_scan_id"], packageCount: row["package_count"], findingCount: row["finding_count"],
             countsByStatus: counts, errorCount: row["error_count"], warningCount: row["warning_count"],
@@ -389,7 +399,7 @@ public final class EmbargoStore: Sendable {
                   AND id NOT IN (SELECT id FROM scan ORDER BY started_at DESC, rowid DESC LIMIT 1)
                   AND id NOT IN (SELECT last_scan_id FROM finding)
                   AND id NOT IN (SELECT scan_id FROM inventory)
-                """, arguments: [horizon])
+                """, arguments: [seconds(horizon)])
     }
 
     static var migrator: DatabaseMigrator {
@@ -401,9 +411,9 @@ public final class EmbargoStore: Sendable {
                       id TEXT PRIMARY KEY NOT NULL,
                       kind TEXT NOT NULL,
                       trigger TEXT NOT NULL,
-                      started_at DATETIME NOT NULL,
-                      finished_at DATETIME NOT NULL,
-                      as_of DATETIME NOT NULL,
+                      started_at REAL NOT NULL,
+                      finished_at REAL NOT NULL,
+                      as_of REAL NOT NULL,
                       root TEXT NOT NULL,
                       profile TEXT NOT NULL,
                       policy_id TEXT NOT NULL,
@@ -444,9 +454,9 @@ public final class EmbargoStore: Sendable {
                       status TEXT NOT NULL,
                       severity TEXT NOT NULL,
                       phase TEXT,
-                      first_seen DATETIME NOT NULL,
-                      last_seen DATETIME NOT NULL,
-                      resolved_at DATETIME,
+                      first_seen REAL NOT NULL,
+                      last_seen REAL NOT NULL,
+                      resolved_at REAL,
                       last_scan_id TEXT NOT NULL,
                       reminders BLOB NOT NULL,
                       finding BLOB NOT NULL
@@ -455,7 +465,7 @@ public final class EmbargoStore: Sendable {
                       id INTEGER PRIMARY KEY AUTOINCREMENT,
                       finding_id TEXT NOT NULL,
                       scan_id TEXT NOT NULL,
-                      at DATETIME NOT NULL,
+                      at REAL NOT NULL,
                       event TEXT NOT NULL,
                       old_status TEXT,
                       new_status TEXT,
@@ -468,7 +478,7 @@ public final class EmbargoStore: Sendable {
                     CREATE INDEX finding_event_by_finding ON finding_event(finding_id, id);
                     CREATE TABLE outbox (
                       id INTEGER PRIMARY KEY AUTOINCREMENT,
-                      created_at DATETIME NOT NULL,
+                      created_at REAL NOT NULL,
                       payload BLOB NOT NULL
                     );
                     """)

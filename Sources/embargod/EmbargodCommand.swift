@@ -5,7 +5,7 @@ import Logging
 
 /// `embargod`: watches the host and writes every finding to the systemd journal.
 @main
-struct EmbargodCommand: AsyncParsableCommand {
+struct EmbargodCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embargod",
         abstract: "Watch a host for software from restricted vendors and write every finding to the systemd journal.",
@@ -57,15 +57,13 @@ struct EmbargodCommand: AsyncParsableCommand {
     @Flag(name: .customLong("check-config"), help: "Check the configuration file and the policies, print the settings, and exit.")
     var checkConfig = false
 
-    /// Parses and runs, mapping usage errors to exit code 2 as `embargo` does.
-    static func main() async {
+    /// Parses and runs, mapping usage errors to exit code 2 as `embargo` does. Synchronous on
+    /// purpose: the daemon's tasks run on its own thread pool (``ThreadPoolExecutor``), never on
+    /// the global executor.
+    static func main() {
         do {
             var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
+            try command.run()
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {
@@ -92,7 +90,7 @@ struct EmbargodCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    func run() throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
@@ -108,9 +106,9 @@ struct EmbargodCommand: AsyncParsableCommand {
         if checkConfig {
             code = Embargod.checkConfiguration(source: source)
         } else if once {
-            code = await Embargod.runOnce(source: source, logger: logger)
+            code = ThreadPoolExecutor.run { _ in await Embargod.runOnce(source: source, logger: logger) }
         } else {
-            code = await Embargod.runService(source: source, logger: logger)
+            code = ThreadPoolExecutor.run { pool in await Embargod.runService(source: source, logger: logger, executor: pool) }
         }
         throw ExitCode(code.rawValue)
     }
