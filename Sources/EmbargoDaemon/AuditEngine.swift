@@ -356,9 +356,4 @@ public actor AuditEngine {
         }
         return waiting
     }
-
-    /// Gives freed memory back to the kernel after a scan: idle residency stays small.
-    public static func releaseMemory() {
-        _ = malloc_trim(0)
-    }
 }

@@ -124,6 +124,7 @@ struct DaemonLoop: Service {
                         await scan(engine, .scan, trigger: "reload", schedule: &schedule)
                     }
                     notifier.ready(status: await statusLine(engine, schedule: schedule))
+                    MemoryTrimmer.trim()
                 }
                 await arm(timer, engine: engine, schedule: schedule)
             }
@@ -164,7 +165,7 @@ struct DaemonLoop: Service {
         if case .completed(let record, _) = outcome { schedule.lastScan = record }
         if case .failed(let message) = outcome { schedule.lastFailure = message }
         schedule.nextEvaluation = await engine.nextEvaluation(after: now)
-        AuditEngine.releaseMemory()
+        MemoryTrimmer.trim()
     }
 
     private func arm(_ timer: WallClockTimer, engine: AuditEngine, schedule: LoopSchedule) async {

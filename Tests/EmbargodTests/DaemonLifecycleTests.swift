@@ -119,6 +119,36 @@ extension EmbargodProcessTests {
             #expect(output?.status == 0)
         }
 
+        @Test("idle means blocked in the kernel: no thread wakes up for 3 s once the first scan is done")
+        func idleWakesNothing() throws {
+            let harness = try DaemonHarness()
+            let daemon = try harness.start()
+            _ = try #require(harness.listener.wait(timeout: 10) { $0.value("STATUS")?.hasPrefix("Idle") == true })
+            // Let threads that served the scan retire (libdispatch ends idle workers after a few seconds).
+            Thread.sleep(forTimeInterval: 8)
+            let before = Self.contextSwitches(daemon.pid)
+            Thread.sleep(forTimeInterval: 3)
+            let after = Self.contextSwitches(daemon.pid)
+            // A wake-up is a context switch of a thread, or a thread that started or ended.
+            let woken = after.filter { tid, count in before[tid].map { count > $0 } ?? true }.map(\.key)
+                + before.keys.filter { after[$0] == nil }
+            #expect(woken.isEmpty, "threads woke while idle: before \(before), after \(after)")
+            #expect(try harness.stop()?.status == 0)
+        }
+
+        /// Voluntary plus involuntary context switches of each thread of a process.
+        static func contextSwitches(_ pid: Int32) -> [String: Int] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            var result: [String: Int] = [:]
+            for tid in tasks {
+                guard let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/status", encoding: .utf8) else { continue }
+                result[tid] = status.split(separator: "\n").filter { $0.contains("ctxt_switches") }
+                    .compactMap { $0.split(separator: "\t").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+                    .reduce(0, +)
+            }
+            return result
+        }
+
         @Test("no WATCHDOG_USEC, no pings")
         func noWatchdogWithoutRequest() throws {
             let harness = try DaemonHarness()
