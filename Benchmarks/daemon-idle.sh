@@ -30,7 +30,7 @@ if [ -z "${EMBARGOD:-}" ]; then
     swift build -c release --product embargod --static-swift-stdlib --scratch-path .build-static >&2
     EMBARGOD="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/embargod"
 fi
-W="$(mktemp -d /tmp/embargod-bench.XXXXXX)"
+W="$(mktemp -d -t embargod-bench.XXXXXX)"
 trap 'kill $(cat "$W"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$W"' EXIT
 
 # A private root with this machine's package database (realistic inventory size).

@@ -88,9 +88,9 @@ struct ConfigurationFileTests {
         var file = DaemonConfiguration()
         file.policyPaths = ["/etc/embargo/a.yaml"]
         file.root = "/srv"
-        let merged = DaemonOverrides(root: "/mnt", policyPaths: ["/tmp/b.yaml"], noBundledPolicies: true).apply(to: file)
+        let merged = DaemonOverrides(root: "/mnt", policyPaths: ["/srv/policies/b.yaml"], noBundledPolicies: true).apply(to: file)
         #expect(merged.root == "/mnt")
-        #expect(merged.policyPaths == ["/etc/embargo/a.yaml", "/tmp/b.yaml"])
+        #expect(merged.policyPaths == ["/etc/embargo/a.yaml", "/srv/policies/b.yaml"])
         #expect(merged.useBundledPolicies == false)
         #expect(DaemonConfiguration().resolvedStateDirectory(environment: [:]) == "/var/lib/embargo")
         #expect(DaemonConfiguration().resolvedStateDirectory(environment: ["STATE_DIRECTORY": "/var/lib/embargo:/x"]) == "/var/lib/embargo")
