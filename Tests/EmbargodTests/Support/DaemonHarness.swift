@@ -26,6 +26,11 @@ final class DaemonHarness: @unchecked Sendable {
         try sandbox.directory.write("embargod.conf", "# test configuration: defaults\n")
     }
 
+    deinit {
+        // The listener's thread holds it while it reads: stop it explicitly.
+        listener.close()
+    }
+
     var arguments: [String] {
         [
             "--root", root.path, "--state-directory", state.path + "/lib", "--no-bundled-policies", "--policy", policyFile.path,
