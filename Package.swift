@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "embargo", targets: ["embargo"]),
+        .executable(name: "embargod", targets: ["embargod"]),
         .library(name: "EmbargoAudit", targets: ["EmbargoAudit"]),
     ],
     dependencies: [
@@ -20,8 +21,15 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        .systemLibrary(
+            name: "CSystemd",
+            path: "Sources/CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"]), .yum(["systemd-devel"])]
+        ),
         .systemLibrary(
             name: "CZlib",
             path: "Sources/CZlib",
@@ -95,10 +103,43 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "EmbargoJournal",
+            dependencies: ["CSystemd", "EmbargoInventory", "EmbargoPolicy", "EmbargoEvaluation"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EmbargoStore",
+            dependencies: [
+                "EmbargoInventory", "EmbargoEvaluation", "EmbargoReports",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EmbargoDaemon",
+            dependencies: [
+                "CSystemd", "EmbargoAudit", "EmbargoCollectors", "EmbargoEvaluation", "EmbargoInventory", "EmbargoJournal",
+                "EmbargoPolicy", "EmbargoStore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "embargo",
             dependencies: [
                 "EmbargoAudit", "EmbargoInventory", "EmbargoPolicy", "EmbargoReports", "EmbargoCollectors",
+                "EmbargoJournal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "embargod",
+            dependencies: [
+                "EmbargoDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -145,6 +186,24 @@ let package = Package(
         .testTarget(
             name: "EmbargoReportsTests",
             dependencies: ["EmbargoReports", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmbargoJournalTests",
+            dependencies: ["EmbargoJournal", "EmbargoEvaluation", "EmbargoPolicy", "EmbargoInventory", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmbargoStoreTests",
+            dependencies: ["EmbargoStore", "EmbargoEvaluation", "EmbargoInventory", "EmbargoReports", "EmbargoPolicy", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmbargodTests",
+            dependencies: [
+                "EmbargoDaemon", "EmbargoJournal", "EmbargoStore", "EmbargoEvaluation", "EmbargoPolicy", "EmbargoInventory",
+                "TestSupport",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
