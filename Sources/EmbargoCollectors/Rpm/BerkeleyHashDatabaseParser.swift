@@ -79,7 +79,9 @@ public enum BerkeleyHashDatabaseParser {
         let spares = (0..<32).map { Int(view.uint32(96 + 4 * $0) ?? 0) }
 
         let reader = PageReader(view: view, pageSize: pageSize, lastPage: lastPage, path: path)
-        var visited = Set<Int>()
+        // Every page belongs to one bucket chain or one overflow chain: a page reached twice
+        // means a loop or crossed chains, and ends that chain.
+        var visited = [Bool](repeating: false, count: lastPage + 1)
         for bucket in 0...maxBucket {
             // The page of a bucket: its number plus the spare-page offset of its split point.
             let splitPoint = bucket == 0 ? 0 : Int.bitWidth - bucket.leadingZeroBitCount
@@ -95,13 +97,14 @@ public enum BerkeleyHashDatabaseParser {
                         detail: "bucket \(bucket) leads to page \(page), outside pages 1-\(lastPage)"))
                     break
                 }
-                guard visited.insert(page).inserted else {
+                guard !visited[page] else {
                     contents.errors.append(RpmError(
                         .corruptDatabase, path: path, offset: page * pageSize,
                         detail: "bucket \(bucket) chain revisits page \(page); the rest of the chain is skipped"))
                     break
                 }
-                guard let next = reader.readHashPage(page, bucket: bucket, into: &contents) else { break }
+                visited[page] = true
+                guard let next = reader.readHashPage(page, bucket: bucket, into: &contents, visited: &visited) else { break }
                 page = next
             }
         }
@@ -139,7 +142,7 @@ public enum BerkeleyHashDatabaseParser {
 
         /// Reads the key/value pairs of one hash page and returns the next page of the bucket
         /// chain (0 at its end), or nil when the page is unusable.
-        func readHashPage(_ page: Int, bucket: Int, into contents: inout RpmDatabaseContents) -> Int? {
+        func readHashPage(_ page: Int, bucket: Int, into contents: inout RpmDatabaseContents, visited: inout [Bool]) -> Int? {
             let context = "bucket \(bucket)"
             guard pageType(page, expecting: [PageType.hash.rawValue, PageType.hashUnsorted.rawValue], errors: &contents.errors, context: context) != nil
             else { return nil }
@@ -169,7 +172,7 @@ public enum BerkeleyHashDatabaseParser {
                     continue
                 }
                 let key: [UInt8]
-                switch item(page: page, offset: keyOffset, length: keyEnd - keyOffset, errors: &contents.errors) {
+                switch item(page: page, offset: keyOffset, length: keyEnd - keyOffset, errors: &contents.errors, visited: &visited) {
                 case .none: continue
                 case .some(let value): key = value.bytes
                 }
@@ -182,7 +185,7 @@ public enum BerkeleyHashDatabaseParser {
                 let record = Int(ByteView(key, littleEndian: view.littleEndian).uint32(0) ?? 0)
                 // Record 0 holds rpm's next-instance counter, not a header.
                 if record == 0 { continue }
-                guard let value = item(page: page, offset: valueOffset, length: keyOffset - valueOffset, errors: &contents.errors, record: record) else {
+                guard let value = item(page: page, offset: valueOffset, length: keyOffset - valueOffset, errors: &contents.errors, visited: &visited, record: record) else {
                     continue
                 }
                 contents.blobs.append(RpmHeaderBlob(record: record, bytes: value.bytes, fileRuns: value.runs))
@@ -191,7 +194,9 @@ public enum BerkeleyHashDatabaseParser {
         }
 
         /// An item's bytes: on the page (H_KEYDATA) or in a chain of overflow pages (H_OFFPAGE).
-        func item(page: Int, offset: Int, length: Int, errors: inout [RpmError], record: Int? = nil) -> (bytes: [UInt8], runs: [RpmHeaderBlob.FileRun])? {
+        func item(
+            page: Int, offset: Int, length: Int, errors: inout [RpmError], visited: inout [Bool], record: Int? = nil
+        ) -> (bytes: [UInt8], runs: [RpmHeaderBlob.FileRun])? {
             let base = start(of: page)
             let position = base + offset
             guard length >= 1, let type = view.uint8(position) else {
@@ -207,7 +212,7 @@ public enum BerkeleyHashDatabaseParser {
                     errors.append(RpmError(.corruptDatabase, path: path, offset: position, record: record, detail: "malformed overflow reference on page \(page)"))
                     return nil
                 }
-                return overflow(firstPage: Int(first), length: Int(total), referencedAt: position, errors: &errors, record: record)
+                return overflow(firstPage: Int(first), length: Int(total), referencedAt: position, errors: &errors, visited: &visited, record: record)
             default:
                 errors.append(RpmError(
                     .corruptDatabase, path: path, offset: position, record: record,
@@ -217,7 +222,9 @@ public enum BerkeleyHashDatabaseParser {
         }
 
         /// Concatenates an overflow chain. Each page adds at least one byte and no page repeats.
-        func overflow(firstPage: Int, length: Int, referencedAt reference: Int, errors: inout [RpmError], record: Int?) -> (bytes: [UInt8], runs: [RpmHeaderBlob.FileRun])? {
+        func overflow(
+            firstPage: Int, length: Int, referencedAt reference: Int, errors: inout [RpmError], visited: inout [Bool], record: Int?
+        ) -> (bytes: [UInt8], runs: [RpmHeaderBlob.FileRun])? {
             guard length > 0, length <= maximumValueLength, length <= (lastPage + 1) * pageSize else {
                 errors.append(RpmError(.corruptDatabase, path: path, offset: reference + 8, record: record, detail: "overflow item length \(length) is impossible for this file"))
                 return nil
@@ -226,7 +233,6 @@ public enum BerkeleyHashDatabaseParser {
             result.reserveCapacity(length)
             var runs: [RpmHeaderBlob.FileRun] = []
             var page = firstPage
-            var seen = Set<Int>()
             while result.count < length {
                 let context = "overflow chain from byte \(reference)"
                 guard page >= 1, page <= lastPage else {
@@ -235,10 +241,13 @@ public enum BerkeleyHashDatabaseParser {
                         detail: "\(context) reaches page \(page) after \(result.count) of \(length) bytes"))
                     return nil
                 }
-                guard seen.insert(page).inserted else {
-                    errors.append(RpmError(.corruptDatabase, path: path, offset: start(of: page), record: record, detail: "\(context) loops back to page \(page)"))
+                guard !visited[page] else {
+                    errors.append(RpmError(
+                        .corruptDatabase, path: path, offset: start(of: page), record: record,
+                        detail: "\(context) reaches page \(page), already read as part of another chain or earlier in this one"))
                     return nil
                 }
+                visited[page] = true
                 var pageErrors: [RpmError] = []
                 guard pageType(page, expecting: [PageType.overflow.rawValue], errors: &pageErrors, context: context) != nil else {
                     errors += pageErrors.map { var error = $0; error.record = record; return error }

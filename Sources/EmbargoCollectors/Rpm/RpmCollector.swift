@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import EmbargoFileSystem
 import EmbargoInventory
 
@@ -69,13 +76,40 @@ public struct RpmDatabaseReader: Sendable {
         case .ndb, .berkeleyDB:
             let bytes: [UInt8]
             do {
-                bytes = try fileSystem.readFile(location.path, limit: Self.fileLimit)
+                bytes = try readWholeFile(location.path)
             } catch {
                 return RpmDatabaseContents(errors: [RpmError(.unreadable, path: error.path, detail: error.reason)])
             }
             return location.format == .ndb
                 ? NdbDatabaseParser.parse(bytes, path: location.path)
                 : BerkeleyHashDatabaseParser.parse(bytes, path: location.path)
+        }
+    }
+
+    /// Reads a database file into one buffer sized from `fstat`, without the chunk copies of a
+    /// general reader: a Berkeley DB file is tens of megabytes and all of it is needed. A file
+    /// that shrinks while read gives what was there; one that grows is read to its size at open.
+    func readWholeFile(_ path: String) throws(FileSystemError) -> [UInt8] {
+        try fileSystem.withOpenRegularFile(path) { (descriptor, size) throws(FileSystemError) -> [UInt8] in
+            guard size <= Self.fileLimit else { throw .tooLarge(path: path, size: size, limit: Self.fileLimit) }
+            let wanted = Int(size)
+            var failure: Int32 = 0
+            let bytes = [UInt8](unsafeUninitializedCapacity: wanted) { buffer, initialized in
+                initialized = 0
+                guard let base = buffer.baseAddress else { return }
+                while initialized < wanted {
+                    let count = pread(descriptor, base + initialized, wanted - initialized, off_t(initialized))
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        return
+                    }
+                    if count == 0 { return }
+                    initialized += count
+                }
+            }
+            if failure != 0 { throw .system(path: path, operation: "read", errno: failure) }
+            return bytes
         }
     }
 

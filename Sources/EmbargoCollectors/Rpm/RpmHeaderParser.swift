@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An RPM header tag number (`rpmtag.h`). Only the tags the inventory reads are named.
 public struct RpmTag: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: Int32
@@ -246,7 +254,7 @@ public enum RpmHeaderParser {
                 offset: min(bytes.count, dataStart),
                 reason: "header declares \(indexCount) entries and \(dataLength) data bytes (\(dataStart + dataLength) bytes) but the blob has \(bytes.count)")
         }
-        let raw = (0..<indexCount).map { index in RawEntry(view, at: 8 + index * entrySize) }
+        var raw = (0..<indexCount).map { index in RawEntry(view, at: 8 + index * entrySize) }
 
         // hdrblobVerifyRegion: a leading region tag points at a 16-byte trailer whose negated
         // offset gives the number of entries inside the region.
@@ -282,9 +290,9 @@ public enum RpmHeaderParser {
         }
 
         // hdrblobVerifyInfo: every entry after the region tag, in order.
-        let checked = regionTag != 0 ? raw.dropFirst() : raw[...]
         var previousEnd = 0
-        for item in checked {
+        for index in (regionTag != 0 ? 1 : 0)..<indexCount {
+            let item = raw[index]
             let where_ = item.position
             guard item.tag >= RpmTag.headerI18NTable.rawValue else {
                 throw RpmHeaderError(offset: where_, reason: "tag \(item.tag) is reserved (below 100)")
@@ -315,6 +323,7 @@ public enum RpmHeaderParser {
                 throw RpmHeaderError(offset: dataStart + offset, reason: "tag \(item.tag) data overlaps the region trailer")
             }
             previousEnd = end
+            raw[index].exactLength = length
         }
 
         // hdrblobImport: region entries, then "dribble" entries added after installation, which
@@ -369,7 +378,7 @@ public enum RpmHeaderParser {
             guard offset >= 0, offset < dataLength, offset % type.alignment == 0, item.count <= UInt32(maximumDataLength) else {
                 throw RpmHeaderError(offset: item.position + 8, reason: "tag \(item.tag) data offset \(item.offset) is invalid")
             }
-            guard let exact = exactLength(type: type, count: Int(item.count), at: dataStart + offset, end: dataStart + dataLength, bytes: bytes) else {
+            guard let exact = item.exactLength ?? exactLength(type: type, count: Int(item.count), at: dataStart + offset, end: dataStart + dataLength, bytes: bytes) else {
                 throw RpmHeaderError(offset: dataStart + offset, reason: "tag \(item.tag) data does not fit in the data store")
             }
             var accountedLength = exact
@@ -396,18 +405,18 @@ public enum RpmHeaderParser {
             return length <= end - start ? length : nil
         }
         if type == .string && count != 1 { return nil }
-        var position = start
-        var remaining = count
-        while remaining > 0 {
-            guard position < end else { return nil }
-            // Scan for the terminating NUL without leaving the data store.
-            var cursor = position
-            while cursor < end && bytes[cursor] != 0 { cursor += 1 }
-            guard cursor < end else { return nil }
-            position = cursor + 1
-            remaining -= 1
+        // File lists hold tens of thousands of strings: find each terminator with memchr.
+        return bytes.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress else { return nil }
+            var position = start
+            var remaining = count
+            while remaining > 0 {
+                guard position < end, let terminator = memchr(base + position, 0, end - position) else { return nil }
+                position = base.distance(to: terminator.assumingMemoryBound(to: UInt8.self)) + 1
+                remaining -= 1
+            }
+            return position - start
         }
-        return position - start
     }
 }
 
@@ -419,6 +428,8 @@ private struct RawEntry {
     var count: UInt32
     /// Where the entry itself lies in the blob.
     var position: Int
+    /// The data length found while validating, reused when the entries are imported.
+    var exactLength: Int?
 
     init(_ view: ByteView, at position: Int) {
         self.position = position
