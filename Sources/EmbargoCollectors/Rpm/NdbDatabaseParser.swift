@@ -25,11 +25,19 @@ public enum NdbDatabaseParser {
         var blockCount: Int
     }
 
+    /// Every header blob of the database, in rpm's order, with the problems met.
     public static func parse(_ bytes: [UInt8], path: String) -> RpmDatabaseContents {
+        var blobs: [RpmHeaderBlob] = []
+        let errors = forEachBlob(bytes, path: path) { blobs.append($0) }
+        return RpmDatabaseContents(blobs: blobs, errors: errors)
+    }
+
+    /// Hands each header blob to `body` as soon as it is read. Returns the problems met.
+    public static func forEachBlob(_ bytes: [UInt8], path: String, _ body: (RpmHeaderBlob) -> Void) -> [RpmError] {
         var contents = RpmDatabaseContents()
-        func fail(_ problem: RpmError.Problem, _ offset: Int?, _ detail: String) -> RpmDatabaseContents {
+        func fail(_ problem: RpmError.Problem, _ offset: Int?, _ detail: String) -> [RpmError] {
             contents.errors.append(RpmError(problem, path: path, offset: offset, detail: detail))
-            return contents
+            return contents.errors
         }
         guard !bytes.isEmpty else { return fail(.notADatabase, 0, "empty file; not an NDB package database") }
         let view = ByteView(bytes, littleEndian: true)
@@ -94,12 +102,12 @@ public enum NdbDatabaseParser {
             }
             previousEnd = slot.blockOffset + slot.blockCount
             switch readBlob(view, slot: slot) {
-            case .success(let blob): contents.blobs.append(blob)
+            case .success(let blob): body(blob)
             case .failure(let problem):
                 contents.errors.append(RpmError(.corruptDatabase, path: path, offset: problem.offset, record: Int(slot.packageIndex), detail: problem.reason))
             }
         }
-        return contents
+        return contents.errors
     }
 
     struct BlobProblem: Error {

@@ -15,32 +15,9 @@ public struct OpenPGPSignature: Sendable, Hashable {
     /// rpm's own rendering (`%{RSAHEADER:pgpsig}`), with the time in UTC.
     public var summary: String {
         var parts = ["\(publicKeyAlgorithm)/\(hashAlgorithm)"]
-        if let created { parts.append(OpenPGPSignature.cTime(created)) }
+        if let created { parts.append(UTCTimestamp.cTime(Int64(created.timeIntervalSince1970))) }
         if let keyID { parts.append("Key ID \(keyID)") }
         return parts.joined(separator: ", ")
-    }
-
-    /// `Mon Apr  3 18:10:39 2023`, as C's `%c` prints it in the POSIX locale.
-    static func cTime(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secondOfDay = seconds - days * 86400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        let weekday = ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday
-        let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let dayText = day < 10 ? " \(day)" : "\(day)"
-        return "\(weekdays[weekday]) \(months[month - 1]) \(dayText) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) \(year)"
     }
 }
 

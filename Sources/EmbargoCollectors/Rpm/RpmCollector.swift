@@ -21,6 +21,10 @@ public struct RpmCollector: InventoryCollector {
 }
 
 /// Reads every rpm database of a root into packages, issues and a file-ownership source.
+///
+/// Headers are parsed and turned into packages one at a time and then dropped: memory stays at
+/// one header beyond the database file itself. File lists are read again, only if some found file
+/// needs an owner.
 public struct RpmDatabaseReader: Sendable {
     static let collectorName = "rpm"
     /// Largest Berkeley DB or NDB file read (a large RHEL 7 host has about 150 MB).
@@ -36,53 +40,52 @@ public struct RpmDatabaseReader: Sendable {
         var inventory = Inventory(root: fileSystem.rootDescription)
         let (locations, problems) = RpmDatabaseLocator(fileSystem: fileSystem).locate()
         inventory.issues += problems.map(issue)
-        var owned: [RpmFileOwnership.Package] = []
         for location in locations {
-            let contents = readBlobs(location)
-            inventory.issues += contents.errors.map(issue)
             var count = 0
-            for blob in contents.blobs {
-                let header: RpmHeader
-                do {
-                    header = try RpmHeaderParser.parse(blob.bytes)
-                } catch {
-                    let offset = blob.fileOffset(ofBlobOffset: error.offset)
-                    let where_ = offset == nil ? " (byte \(error.offset) of the header)" : ""
-                    inventory.issues.append(issue(RpmError(
-                        .malformedHeader, path: location.path, offset: offset, record: blob.record,
-                        detail: "damaged header skipped: \(error.reason)\(where_)")))
-                    continue
-                }
-                switch RpmPackageDecoder.package(from: header, record: blob.record, source: location.path) {
+            let errors = forEachHeader(location) { record, parsed in
+                switch parsed.flatMap({ RpmPackageDecoder.package(from: $0, record: record, source: location.path) }) {
                 case .success(let package):
                     inventory.packages.append(package)
-                    owned.append(RpmFileOwnership.Package(id: package.id, header: header))
                     count += 1
                 case .failure(let error):
                     inventory.issues.append(issue(error))
                 }
             }
+            inventory.issues += errors.map(issue)
             inventory.sources.append(InventorySource(collector: Self.collectorName, path: location.path, items: count))
         }
-        let ownership: (any FileOwnershipSource)? = owned.isEmpty ? nil : RpmFileOwnership(packages: owned)
+        let ownership: (any FileOwnershipSource)? = inventory.packages.isEmpty ? nil : RpmFileOwnership(reader: self, databases: locations)
         return CollectorOutput(inventory: inventory, ownership: ownership)
     }
 
-    /// The raw header blobs of one database file.
-    func readBlobs(_ location: RpmDatabaseLocation) -> RpmDatabaseContents {
+    /// Visits every header of one database in rpm's order, parsed, or the error that made it
+    /// unusable. Returns the problems of the database itself (pages, slots, SQLite).
+    func forEachHeader(_ location: RpmDatabaseLocation, _ body: (_ record: Int, _ header: Result<RpmHeader, RpmError>) -> Void) -> [RpmError] {
+        let visit: (RpmHeaderBlob) -> Void = { blob in
+            do throws(RpmHeaderError) {
+                let header = try RpmHeaderParser.parse(blob.bytes)
+                body(blob.record, .success(header))
+            } catch {
+                let offset = blob.fileOffset(ofBlobOffset: error.offset)
+                let blobPosition = offset == nil ? " (byte \(error.offset) of the header)" : ""
+                body(blob.record, .failure(RpmError(
+                    .malformedHeader, path: location.path, offset: offset, record: blob.record,
+                    detail: "damaged header skipped: \(error.reason)\(blobPosition)")))
+            }
+        }
         switch location.format {
         case .sqlite:
-            return SqliteRpmDatabaseReader(fileSystem: fileSystem).read(path: location.path)
+            return SqliteRpmDatabaseReader(fileSystem: fileSystem).forEachBlob(path: location.path, visit)
         case .ndb, .berkeleyDB:
             let bytes: [UInt8]
             do {
                 bytes = try readWholeFile(location.path)
             } catch {
-                return RpmDatabaseContents(errors: [RpmError(.unreadable, path: error.path, detail: error.reason)])
+                return [RpmError(.unreadable, path: error.path, detail: error.reason)]
             }
             return location.format == .ndb
-                ? NdbDatabaseParser.parse(bytes, path: location.path)
-                : BerkeleyHashDatabaseParser.parse(bytes, path: location.path)
+                ? NdbDatabaseParser.forEachBlob(bytes, path: location.path, visit)
+                : BerkeleyHashDatabaseParser.forEachBlob(bytes, path: location.path, visit)
         }
     }
 
@@ -119,14 +122,10 @@ public struct RpmDatabaseReader: Sendable {
 }
 
 /// File ownership from the packages' file lists (BASENAMES/DIRNAMES/DIRINDEXES, or OLDFILENAMES),
-/// decoded only when some found file needs an owner.
+/// read again from the databases only when some found file needs an owner.
 struct RpmFileOwnership: FileOwnershipSource {
-    struct Package: Sendable {
-        var id: PackageID
-        var header: RpmHeader
-    }
-
-    let packages: [Package]
+    let reader: RpmDatabaseReader
+    let databases: [RpmDatabaseLocation]
 
     func owners(of paths: Set<String>, aliases: UsrMergeAliases) -> OwnershipResult {
         var result = OwnershipResult()
@@ -137,30 +136,50 @@ struct RpmFileOwnership: FileOwnershipSource {
             let start = (bytes.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
             wantedBaseNames.insert(bytes[start...])
         }
-        for package in packages {
-            let header = package.header
-            func consider(_ path: String) {
-                let canonical = aliases.canonical(path)
-                if paths.contains(canonical) { result.owners[canonical, default: []].append(package.id) }
+        for database in databases {
+            var headers = 0
+            // Problems were reported when the packages were read; only a database that can no
+            // longer be read at all is worth a word here.
+            let errors = reader.forEachHeader(database) { record, parsed in
+                guard case .success(let header) = parsed,
+                    case .success(let package) = RpmPackageDecoder.identity(from: header, record: record, source: database.path)
+                else { return }
+                headers += 1
+                Self.scan(header, owner: package.id, wanted: wantedBaseNames, paths: paths, aliases: aliases, into: &result)
             }
-            if header.contains(.baseNames) {
-                guard let indexes = header.integers(.dirIndexes) else { continue }
-                var directories: [String]?
-                header.forEachString(.baseNames) { index, baseName in
-                    guard wantedBaseNames.contains(baseName), index < indexes.count else { return }
-                    if directories == nil { directories = header.stringArray(.dirNames) ?? [] }
-                    let directory = Int(indexes[index])
-                    guard let directories, directory >= 0, directory < directories.count else { return }
-                    consider(directories[directory] + RpmHeader.decode(baseName))
-                }
-            } else {
-                header.forEachString(.oldFileNames) { _, path in
-                    let start = (path.lastIndex(of: UInt8(ascii: "/")) ?? path.startIndex - 1) + 1
-                    guard start <= path.endIndex, wantedBaseNames.contains(path[start...]) else { return }
-                    consider(RpmHeader.decode(path))
-                }
+            if headers == 0, let error = errors.first {
+                result.issues.append(ScanIssue(
+                    collector: RpmDatabaseReader.collectorName, severity: .warning, code: error.code, location: error.location,
+                    message: error.reason + "; file ownership from this database is missing"))
             }
         }
         return result
+    }
+
+    static func scan(
+        _ header: RpmHeader, owner: PackageID, wanted: Set<ArraySlice<UInt8>>, paths: Set<String>, aliases: UsrMergeAliases,
+        into result: inout OwnershipResult
+    ) {
+        func consider(_ path: String) {
+            let canonical = aliases.canonical(path)
+            if paths.contains(canonical) { result.owners[canonical, default: []].append(owner) }
+        }
+        if header.contains(.baseNames) {
+            guard let indexes = header.integers(.dirIndexes) else { return }
+            var directories: [String]?
+            header.forEachString(.baseNames) { index, baseName in
+                guard wanted.contains(baseName), index < indexes.count else { return }
+                if directories == nil { directories = header.stringArray(.dirNames) ?? [] }
+                let directory = Int(indexes[index])
+                guard let directories, directory >= 0, directory < directories.count else { return }
+                consider(directories[directory] + RpmHeader.decode(baseName))
+            }
+        } else {
+            header.forEachString(.oldFileNames) { _, path in
+                let start = (path.lastIndex(of: UInt8(ascii: "/")) ?? path.startIndex - 1) + 1
+                guard start <= path.endIndex, wanted.contains(path[start...]) else { return }
+                consider(RpmHeader.decode(path))
+            }
+        }
     }
 }

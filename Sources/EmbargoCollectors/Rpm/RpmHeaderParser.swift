@@ -112,18 +112,35 @@ public struct RpmHeaderError: Error, Sendable, Equatable, CustomStringConvertibl
 /// installation, outside the immutable region, replace region entries of the same tag, as rpm does).
 public struct RpmHeader: Sendable {
     public let bytes: [UInt8]
+    /// One entry per tag, sorted by tag.
     public let entries: [RpmHeaderEntry]
 
     public func entry(_ tag: RpmTag) -> RpmHeaderEntry? {
-        entries.first { $0.tag == tag }
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            let found = entries[middle].tag.rawValue
+            if found == tag.rawValue { return entries[middle] }
+            if found < tag.rawValue { low = middle + 1 } else { high = middle }
+        }
+        return nil
     }
 
     public func contains(_ tag: RpmTag) -> Bool { entry(tag) != nil }
 
     /// A STRING value, or the first (untranslated) string of an I18NSTRING.
     public func string(_ tag: RpmTag) -> String? {
-        guard let entry = entry(tag), entry.type == .string || entry.type == .i18nString else { return nil }
-        return strings(in: entry, limit: 1).first
+        guard let entry = entry(tag) else { return nil }
+        switch entry.type {
+        case .string:
+            // Validation found the terminator: the length includes it.
+            return RpmHeader.decode(bytes[entry.dataOffset..<entry.dataOffset + entry.length - 1])
+        case .i18nString:
+            return strings(in: entry, limit: 1).first
+        default:
+            return nil
+        }
     }
 
     /// A STRING_ARRAY (or a single STRING as a one-element array).
@@ -212,10 +229,13 @@ public struct RpmHeader: Sendable {
     /// Header strings are UTF-8 in modern packages; old ones may be Latin-1, which maps byte for
     /// byte onto the first 256 Unicode scalars.
     static func decode(_ bytes: ArraySlice<UInt8>) -> String {
-        if let text = String(validating: bytes, as: UTF8.self) { return text }
-        var text = ""
-        text.unicodeScalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
-        return text
+        bytes.withUnsafeBufferPointer { buffer in
+            if !buffer.contains(where: { $0 >= 0x80 }) { return String(decoding: buffer, as: UTF8.self) }
+            if let text = String(validating: buffer, as: UTF8.self) { return text }
+            var text = ""
+            text.unicodeScalars.append(contentsOf: buffer.map { Unicode.Scalar($0) })
+            return text
+        }
     }
 }
 
@@ -293,25 +313,25 @@ public enum RpmHeaderParser {
         var previousEnd = 0
         for index in (regionTag != 0 ? 1 : 0)..<indexCount {
             let item = raw[index]
-            let where_ = item.position
+            let entryPosition = item.position
             guard item.tag >= RpmTag.headerI18NTable.rawValue else {
-                throw RpmHeaderError(offset: where_, reason: "tag \(item.tag) is reserved (below 100)")
+                throw RpmHeaderError(offset: entryPosition, reason: "tag \(item.tag) is reserved (below 100)")
             }
             guard let type = RpmTagType(rawValue: item.type) else {
-                throw RpmHeaderError(offset: where_ + 4, reason: "tag \(item.tag) has unknown type \(item.type)")
+                throw RpmHeaderError(offset: entryPosition + 4, reason: "tag \(item.tag) has unknown type \(item.type)")
             }
             guard item.count >= 1, item.count <= UInt32(maximumDataLength) else {
-                throw RpmHeaderError(offset: where_ + 12, reason: "tag \(item.tag) has count \(item.count)")
+                throw RpmHeaderError(offset: entryPosition + 12, reason: "tag \(item.tag) has count \(item.count)")
             }
             let offset = Int(item.offset)
             guard offset >= 0, offset <= dataLength else {
-                throw RpmHeaderError(offset: where_ + 8, reason: "tag \(item.tag) data offset \(item.offset) lies outside the \(dataLength)-byte data store")
+                throw RpmHeaderError(offset: entryPosition + 8, reason: "tag \(item.tag) data offset \(item.offset) lies outside the \(dataLength)-byte data store")
             }
             guard offset % type.alignment == 0 else {
-                throw RpmHeaderError(offset: where_ + 8, reason: "tag \(item.tag) data offset \(offset) is not aligned for its type")
+                throw RpmHeaderError(offset: entryPosition + 8, reason: "tag \(item.tag) data offset \(offset) is not aligned for its type")
             }
             guard previousEnd <= offset else {
-                throw RpmHeaderError(offset: where_ + 8, reason: "tag \(item.tag) data at \(offset) overlaps the previous entry (ending at \(previousEnd))")
+                throw RpmHeaderError(offset: entryPosition + 8, reason: "tag \(item.tag) data at \(offset) overlaps the previous entry (ending at \(previousEnd))")
             }
             guard let length = exactLength(type: type, count: Int(item.count), at: dataStart + offset, end: dataStart + dataLength, bytes: bytes),
                 length > 0
@@ -345,19 +365,36 @@ public enum RpmHeaderParser {
             if inRegion < indexCount {
                 let dribble: [RpmHeaderEntry]
                 (dribble, accounted) = try swab(raw[inRegion...], startingAt: accounted, dataStart: dataStart, dataLength: dataLength, bytes: bytes)
-                var replaced = Set(dribble.map(\.tag))
-                if replaced.contains(.baseNames) { replaced.insert(.oldFileNames) }
-                entries.removeAll { replaced.contains($0.tag) }
-                // A dribble tag repeated later wins, as each headerDel/put pair in rpm does.
-                var seen = Set<RpmTag>()
-                for entry in dribble.reversed() where seen.insert(entry.tag).inserted { entries.append(entry) }
+                if dribble.contains(where: { $0.tag == .baseNames }) {
+                    entries.removeAll { $0.tag == .oldFileNames }
+                }
+                entries += dribble
             }
             accounted += entrySize
             guard accounted == dataLength else {
                 throw RpmHeaderError(offset: 4, reason: "entries account for \(accounted) data bytes, header declares \(dataLength)")
             }
         }
-        return RpmHeader(bytes: bytes, entries: entries)
+        return RpmHeader(bytes: bytes, entries: inForce(entries))
+    }
+
+    /// Sorts the entries by tag and keeps one per tag: the last, so that entries added after the
+    /// region (and later ones among those) replace earlier ones, as rpm's headerImport does.
+    private static func inForce(_ entries: [RpmHeaderEntry]) -> [RpmHeaderEntry] {
+        // rpm writes entries in tag order; only headers with dribble entries need the work.
+        if zip(entries, entries.dropFirst()).allSatisfy({ $0.tag.rawValue < $1.tag.rawValue }) { return entries }
+        // Sort positions, not entries, so equal tags keep their order (the sort is not stable).
+        let order = entries.indices.sorted { (entries[$0].tag.rawValue, $0) < (entries[$1].tag.rawValue, $1) }
+        var result: [RpmHeaderEntry] = []
+        result.reserveCapacity(entries.count)
+        for index in order {
+            if let last = result.last, last.tag == entries[index].tag {
+                result[result.count - 1] = entries[index]
+            } else {
+                result.append(entries[index])
+            }
+        }
+        return result
     }
 
     /// rpm's `regionSwab`: locates each entry's data and sums the lengths with alignment padding.

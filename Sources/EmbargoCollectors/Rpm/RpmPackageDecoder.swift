@@ -9,15 +9,12 @@ import Foundation
 /// architecture, vendor or source package.
 enum RpmPackageDecoder {
     static func package(from header: RpmHeader, record: Int, source: String) -> Result<InstalledPackage, RpmError> {
-        guard let name = header.string(.name), !name.isEmpty else {
-            return .failure(RpmError(.missingName, path: source, record: record, detail: "header has no NAME; not reported as a package"))
+        guard case .success(var package) = identity(from: header, record: record, source: source) else {
+            return identity(from: header, record: record, source: source)
         }
-        var package = InstalledPackage(
-            type: .rpm, name: name, version: header.string(.version) ?? "",
-            release: header.string(.release), epoch: header.integer(.epoch).map { Int($0) },
-            arch: nonEmpty(header.string(.arch)), vendor: meaningful(header.string(.vendor)),
-            packager: meaningful(header.string(.packager)), sourcePackage: meaningful(header.string(.sourceRPM)),
-            state: .installed, source: source)
+        package.vendor = meaningful(header.string(.vendor))
+        package.packager = meaningful(header.string(.packager))
+        package.sourcePackage = meaningful(header.string(.sourceRPM))
         if let time = header.integer(.installTime) {
             let date = RecordedDate(Date(timeIntervalSince1970: Double(time)), source: .rpmInstallTime)
             package.installedAt = date
@@ -25,6 +22,17 @@ enum RpmPackageDecoder {
         }
         package.metadata = metadata(of: header, record: record)
         return .success(package)
+    }
+
+    /// The fields that make up the package's identity (name, epoch, version, release, arch).
+    static func identity(from header: RpmHeader, record: Int, source: String) -> Result<InstalledPackage, RpmError> {
+        guard let name = header.string(.name), !name.isEmpty else {
+            return .failure(RpmError(.missingName, path: source, record: record, detail: "header has no NAME; not reported as a package"))
+        }
+        return .success(InstalledPackage(
+            type: .rpm, name: name, version: header.string(.version) ?? "",
+            release: header.string(.release), epoch: header.integer(.epoch).map { Int($0) },
+            arch: nonEmpty(header.string(.arch)), state: .installed, source: source))
     }
 
     static func metadata(of header: RpmHeader, record: Int) -> [String: String] {
@@ -40,7 +48,7 @@ enum RpmPackageDecoder {
         put("modularityLabel", header.string(.modularityLabel))
         if let size = header.integer(.longSize) ?? header.integer(.size) { metadata["size"] = String(size) }
         if let time = header.integer(.buildTime) {
-            metadata["buildTime"] = RFC3339.format(Date(timeIntervalSince1970: Double(time)))
+            metadata["buildTime"] = UTCTimestamp.rfc3339(time)
         }
         if let digest = header.binary(.sigMD5), digest.count == 16 { metadata["sigmd5"] = hex(digest) }
         put("sha1Header", header.string(.sha1Header))
@@ -51,7 +59,7 @@ enum RpmPackageDecoder {
             guard let packet = header.binary(tag), let signature = OpenPGPSignatureParser.parse(packet) else { continue }
             metadata["signature"] = signature.summary
             if let keyID = signature.keyID { metadata["signatureKeyID"] = keyID }
-            if let created = signature.created { metadata["signatureTime"] = RFC3339.format(created) }
+            if let created = signature.created { metadata["signatureTime"] = UTCTimestamp.rfc3339(Int64(created.timeIntervalSince1970)) }
             break
         }
         return metadata

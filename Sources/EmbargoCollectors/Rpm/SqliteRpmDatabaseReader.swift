@@ -14,12 +14,20 @@ struct SqliteRpmDatabaseReader: Sendable {
     /// Largest database (and log) copied when a private copy is needed.
     static let copyLimit: Int64 = 2 << 30
 
-    /// - Parameter path: the resolved path of `rpmdb.sqlite` inside the root.
+    /// Every header blob of the database, in rpm's order, with the problems met.
     func read(path: String) -> RpmDatabaseContents {
+        var blobs: [RpmHeaderBlob] = []
+        let errors = forEachBlob(path: path) { blobs.append($0) }
+        return RpmDatabaseContents(blobs: blobs, errors: errors)
+    }
+
+    /// Hands each header blob to `body` as it is read. Returns the problems met.
+    /// - Parameter path: the resolved path of `rpmdb.sqlite` inside the root.
+    func forEachBlob(path: String, _ body: (RpmHeaderBlob) -> Void) -> [RpmError] {
         let walPath = path + "-wal"
         let walSize = (try? fileSystem.status(walPath, followFinalSymlink: false)).flatMap { $0.kind == .regular ? $0.size : nil } ?? 0
         if walSize > 0 {
-            return readPrivateCopy(path: path, walPath: walPath)
+            return readPrivateCopy(path: path, walPath: walPath, body)
         }
         // Refuse anything but a regular file before SQLite sees the path; SQLite would take an
         // empty file for an empty database.
@@ -27,19 +35,19 @@ struct SqliteRpmDatabaseReader: Sendable {
         do {
             size = try fileSystem.withOpenRegularFile(path) { (_, size) throws(FileSystemError) in size }
         } catch {
-            return RpmDatabaseContents(errors: [RpmError(.unreadable, path: path, detail: error.reason)])
+            return [RpmError(.unreadable, path: path, detail: error.reason)]
         }
         guard size > 0 else {
-            return RpmDatabaseContents(errors: [RpmError(.notADatabase, path: path, offset: 0, detail: "empty file; not an SQLite database")])
+            return [RpmError(.notADatabase, path: path, offset: 0, detail: "empty file; not an SQLite database")]
         }
         let hostPath = fileSystem.hostPath(forResolved: path)
         let immutable = Self.immutableURI(hostPath: hostPath)
-        let (contents, cannotOpen) = Self.readPackages(openPath: immutable, displayPath: path)
+        let (errors, cannotOpen) = Self.readPackages(openPath: immutable, displayPath: path, body)
         if cannotOpen {
             // This SQLite does not interpret URI file names: fall back to a private copy.
-            return readPrivateCopy(path: path, walPath: nil)
+            return readPrivateCopy(path: path, walPath: nil, body)
         }
-        return contents
+        return errors
     }
 
     /// `file:` URI with the path percent-encoded, read-only and immutable.
@@ -60,7 +68,7 @@ struct SqliteRpmDatabaseReader: Sendable {
 
     /// Copies the database (and its log) through the root file system into a fresh temporary
     /// directory, reads the copy, and removes the directory.
-    private func readPrivateCopy(path: String, walPath: String?) -> RpmDatabaseContents {
+    private func readPrivateCopy(path: String, walPath: String?, _ body: (RpmHeaderBlob) -> Void) -> [RpmError] {
         let manager = FileManager.default
         let directory = manager.temporaryDirectory.appendingPathComponent("embargo-rpmdb-\(UUID().uuidString)")
         defer { try? manager.removeItem(at: directory) }
@@ -71,18 +79,18 @@ struct SqliteRpmDatabaseReader: Sendable {
             if let walPath {
                 try Data(fileSystem.readFile(walPath, limit: Self.copyLimit)).write(to: directory.appendingPathComponent("rpmdb.sqlite-wal"))
             }
-            return Self.readPackages(openPath: copy.path, displayPath: path).contents
+            return Self.readPackages(openPath: copy.path, displayPath: path, body).errors
         } catch let error as FileSystemError {
-            return RpmDatabaseContents(errors: [RpmError(.sqlite, path: error.path, detail: error.reason)])
+            return [RpmError(.unreadable, path: error.path, detail: error.reason)]
         } catch {
-            return RpmDatabaseContents(errors: [RpmError(.sqlite, path: path, detail: "cannot make a private copy to read the write-ahead log: \(error)")])
+            return [RpmError(.sqlite, path: path, detail: "cannot make a private copy to read the write-ahead log: \(error)")]
         }
     }
 
     /// Every row of `Packages`, in `hnum` order as rpm iterates. A row whose blob is not a blob is
     /// reported and skipped.
     /// - Returns: what was read, and whether SQLite could not open the file at all.
-    static func readPackages(openPath: String, displayPath: String) -> (contents: RpmDatabaseContents, cannotOpen: Bool) {
+    static func readPackages(openPath: String, displayPath: String, _ body: (RpmHeaderBlob) -> Void) -> (errors: [RpmError], cannotOpen: Bool) {
         var contents = RpmDatabaseContents()
         var cannotOpen = false
         var configuration = Configuration()
@@ -99,7 +107,7 @@ struct SqliteRpmDatabaseReader: Sendable {
                         contents.errors.append(RpmError(.malformedHeader, path: displayPath, record: Int(record), detail: "row has no blob"))
                         continue
                     }
-                    contents.blobs.append(RpmHeaderBlob(record: Int(record), bytes: [UInt8](data), fileRuns: []))
+                    body(RpmHeaderBlob(record: Int(record), bytes: [UInt8](data), fileRuns: []))
                 }
             }
         } catch let error as DatabaseError {
@@ -111,6 +119,6 @@ struct SqliteRpmDatabaseReader: Sendable {
         } catch {
             contents.errors.append(RpmError(.sqlite, path: displayPath, detail: "SQLite: \(error)"))
         }
-        return (contents, cannotOpen)
+        return (contents.errors, cannotOpen)
     }
 }

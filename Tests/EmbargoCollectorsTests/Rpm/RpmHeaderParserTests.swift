@@ -1,4 +1,5 @@
 @testable import EmbargoCollectors
+import EmbargoInventory
 import Foundation
 import Testing
 
@@ -162,6 +163,17 @@ struct RpmHeaderParserTests {
                 }
             }
         }
+    }
+
+    @Test func timestampsMatchTheInventoryFormat() {
+        var generator = SeededGenerator(seed: 3)
+        let samples: [Int64] = [0, -1, 86_399, 86_400, 951_782_400, 1_728_993_600, 4_102_444_799, -2_208_988_800]
+            + (0..<2000).map { _ in Int64.random(in: -3_000_000_000...7_000_000_000, using: &generator) }
+        for seconds in samples {
+            #expect(UTCTimestamp.rfc3339(seconds) == RFC3339.format(Date(timeIntervalSince1970: Double(seconds))), "\(seconds)")
+        }
+        #expect(UTCTimestamp.cTime(1_680_545_439) == "Mon Apr  3 18:10:39 2023")
+        #expect(UTCTimestamp.cTime(1_728_993_600) == "Tue Oct 15 12:00:00 2024")
     }
 
     @Test func readsOpenPGPSignatures() throws {
