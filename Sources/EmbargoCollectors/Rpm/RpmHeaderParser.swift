@@ -381,17 +381,34 @@ public enum RpmHeaderParser {
     /// Sorts the entries by tag and keeps one per tag: the last, so that entries added after the
     /// region (and later ones among those) replace earlier ones, as rpm's headerImport does.
     private static func inForce(_ entries: [RpmHeaderEntry]) -> [RpmHeaderEntry] {
-        // rpm writes entries in tag order; only headers with dribble entries need the work.
-        if zip(entries, entries.dropFirst()).allSatisfy({ $0.tag.rawValue < $1.tag.rawValue }) { return entries }
+        // rpm writes the region in tag order and adds a handful of entries after it: find the
+        // sorted prefix and merge the rest into it, instead of sorting everything.
+        var sortedPrefix = 1
+        while sortedPrefix < entries.count && entries[sortedPrefix - 1].tag.rawValue < entries[sortedPrefix].tag.rawValue {
+            sortedPrefix += 1
+        }
+        if sortedPrefix >= entries.count { return entries }
         // Sort positions, not entries, so equal tags keep their order (the sort is not stable).
-        let order = entries.indices.sorted { (entries[$0].tag.rawValue, $0) < (entries[$1].tag.rawValue, $1) }
+        let rest = (sortedPrefix..<entries.count).sorted { (entries[$0].tag.rawValue, $0) < (entries[$1].tag.rawValue, $1) }
         var result: [RpmHeaderEntry] = []
         result.reserveCapacity(entries.count)
-        for index in order {
-            if let last = result.last, last.tag == entries[index].tag {
-                result[result.count - 1] = entries[index]
+        func add(_ entry: RpmHeaderEntry) {
+            if let last = result.last, last.tag == entry.tag {
+                result[result.count - 1] = entry
             } else {
-                result.append(entries[index])
+                result.append(entry)
+            }
+        }
+        var left = 0
+        var right = rest.startIndex
+        while left < sortedPrefix || right < rest.endIndex {
+            // On equal tags the later entry (from the rest) goes second and so wins.
+            if right == rest.endIndex || (left < sortedPrefix && entries[left].tag.rawValue <= entries[rest[right]].tag.rawValue) {
+                add(entries[left])
+                left += 1
+            } else {
+                add(entries[rest[right]])
+                right += 1
             }
         }
         return result

@@ -36,7 +36,9 @@ enum RpmPackageDecoder {
     }
 
     static func metadata(of header: RpmHeader, record: Int) -> [String: String] {
-        var metadata: [String: String] = ["rpmdbRecord": String(record)]
+        var metadata: [String: String] = [:]
+        metadata.reserveCapacity(20)
+        metadata["rpmdbRecord"] = String(record)
         func put(_ key: String, _ value: String?) {
             if let value = meaningful(value) { metadata[key] = value }
         }
