@@ -207,11 +207,9 @@ struct RpmCorruptDatabaseTests {
         }
     }
 
-    @Test func damagedSQLite() async throws {
-        guard let sqlite = ["/usr/bin/sqlite3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            Issue.record("sqlite3 is not installed (apt-get install -y sqlite3); cannot damage an SQLite database")
-            return
-        }
+    @Test(.enabled(if: Command.isAvailable("sqlite3"), "sqlite3 is needed to damage rows of a copy: apt-get install -y sqlite3"))
+    func damagedSQLite() async throws {
+        let sqlite = "sqlite3"
         let root = try RpmFixtures.root(with: RpmFixtures.shared("go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite"))
         let database = root.url.appendingPathComponent("var/lib/rpm/rpmdb.sqlite").path
         // Cut one blob short and replace another with text, as a damaged row would look.
