@@ -58,6 +58,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -82,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "embargo",
             dependencies: [
-                "EmbargoAudit",
+                "EmbargoAudit", "EmbargoInventory", "EmbargoPolicy", "EmbargoReports", "EmbargoCollectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -101,16 +102,19 @@ let package = Package(
         .testTarget(
             name: "EmbargoPolicyTests",
             dependencies: ["EmbargoPolicy", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EmbargoCollectorsTests",
-            dependencies: ["EmbargoCollectors", "TestSupport"],
+            dependencies: ["EmbargoCollectors", "EmbargoFileSystem", "EmbargoInventory", "TestSupport"],
+            exclude: ["Snap/Fixtures", "Flatpak/Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EmbargoEvaluationTests",
-            dependencies: ["EmbargoEvaluation", "TestSupport"],
+            dependencies: ["EmbargoEvaluation", "EmbargoInventory", "EmbargoPolicy", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -86,7 +86,9 @@ public struct RootFileSystem: Sendable {
             let candidate = "/" + resolved.joined(separator: "/")
             var info = stat()
             guard lstat(hostPath(forResolved: candidate), &info) == 0 else {
-                throw FileSystemError.from(errno: errno, path: isLast ? path : candidate, operation: "lstat")
+                // A missing component means the requested path does not exist: name what was asked for.
+                let code = errno
+                throw FileSystemError.from(errno: code, path: isLast || code == ENOENT ? path : candidate, operation: "lstat")
             }
             let kind = FileKind(mode: info.st_mode)
             if kind == .symlink {

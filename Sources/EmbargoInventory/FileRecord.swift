@@ -67,21 +67,32 @@ public struct ServiceUnit: Sendable, Hashable {
 }
 
 /// A certificate the system trusts as a root or intermediate authority.
+///
+/// One value per distinct certificate (same DER bytes): a certificate seen in an anchor file and
+/// again in the generated bundle is one value with two ``locations``.
 public struct TrustedCertificate: Sendable, Hashable {
+    /// The first place it was found (anchors are read before bundles, so an anchor when there is one).
     public var path: String
-    /// Index of the certificate inside a bundle file (0 for single-certificate files).
+    /// Index of the certificate inside ``path`` (0 for single-certificate files).
     public var index: Int
+    /// RFC 4514 rendering, most specific RDN first: `CN=Example Root,O=Example Ltd,C=RU`
+    /// (see `DistinguishedNameRenderer` for the exact rules; policies match globs against it).
     public var subject: String
     public var issuer: String
     public var notBefore: Date?
     public var notAfter: Date?
+    /// SHA-256 of the DER encoding, lower-case hex without separators.
     public var sha256Fingerprint: String
+    /// Upper-case hex of the serial number's magnitude, as `openssl x509 -serial` prints it.
     public var serialNumber: String?
     public var owners: [PackageID]
+    /// Every place the certificate was found, the first being ``path``/``index``.
+    public var locations: [CertificateLocation]
 
     public init(
         path: String, index: Int, subject: String, issuer: String, notBefore: Date?, notAfter: Date?,
-        sha256Fingerprint: String, serialNumber: String? = nil, owners: [PackageID] = []
+        sha256Fingerprint: String, serialNumber: String? = nil, owners: [PackageID] = [],
+        locations: [CertificateLocation] = []
     ) {
         self.path = path
         self.index = index
@@ -92,6 +103,36 @@ public struct TrustedCertificate: Sendable, Hashable {
         self.sha256Fingerprint = sha256Fingerprint
         self.serialNumber = serialNumber
         self.owners = owners
+        self.locations = locations.isEmpty ? [CertificateLocation(path: path, index: index)] : locations
+    }
+}
+
+/// One place a trusted certificate was read from.
+public struct CertificateLocation: Sendable, Hashable {
+    /// How a trust store holds certificates: a bundle of many, or one anchor file per authority.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// A generated bundle (`/etc/ssl/certs/ca-certificates.crt`).
+        case bundle
+        /// A file in an anchor directory an administrator or package drops certificates into.
+        case anchor
+    }
+
+    /// The path as found inside the root (a link's own path, not its target).
+    public var path: String
+    /// Index of the certificate among the certificate blocks of the file, from 0.
+    public var index: Int
+    /// Line of the PEM `-----BEGIN` line; nil for DER files.
+    public var line: Int?
+    /// The file actually read, when ``path`` reaches it through symbolic links.
+    public var resolvedPath: String?
+    public var kind: Kind
+
+    public init(path: String, index: Int, line: Int? = nil, resolvedPath: String? = nil, kind: Kind = .bundle) {
+        self.path = path
+        self.index = index
+        self.line = line
+        self.resolvedPath = resolvedPath
+        self.kind = kind
     }
 }
 

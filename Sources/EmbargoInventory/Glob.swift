@@ -157,7 +157,8 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
         if isLiteral { return String(decoding: prefix, as: UTF8.self) }
         if stop == .trailingDescendants || stop == .directories {
             while prefix.count > 1 && prefix.last == UInt8(ascii: "/") { prefix.removeLast() }
-            return String(decoding: prefix, as: UTF8.self)
+            // `/**` keeps no byte before its descendants: the search starts at the root.
+            return prefix.isEmpty ? "/" : String(decoding: prefix, as: UTF8.self)
         }
         if let slash = prefix.lastIndex(of: UInt8(ascii: "/")) {
             let directory = prefix[..<slash]

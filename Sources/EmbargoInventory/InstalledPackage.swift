@@ -36,6 +36,8 @@ public enum DateSource: String, Sendable, Codable, Hashable {
     case opkgInstalledTime = "opkg-installed-time"
     case rpmInstallTime = "rpm-installtime"
     case pacmanInstallDate = "pacman-installdate"
+    /// The `installed` line of `/var/log/pacman.log` that began the current installation.
+    case pacmanLog = "pacman-log"
     case apkInstalledMtime = "apk-installed-mtime"
     case snapdState = "snapd-state"
     case flatpakDeploy = "flatpak-deploy"

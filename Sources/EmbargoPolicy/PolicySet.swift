@@ -89,15 +89,28 @@ extension PolicySet {
         guard let data = FileManager.default.contents(atPath: file) else {
             return .failure(PolicyProblems([PolicyProblem(.unreadable, file: file, line: nil, column: nil, "cannot read the file")]))
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            return .failure(PolicyProblems([PolicyProblem(.unreadable, file: file, line: nil, column: nil, "the file is not UTF-8 text")]))
+        if let invalid = InvalidUTF8.find(in: Array(data)) {
+            let hex = String(invalid.byte, radix: 16, uppercase: true)
+            return .failure(
+                PolicyProblems([
+                    PolicyProblem(
+                        .unreadable, file: file, line: invalid.line, column: invalid.column,
+                        "the file is not UTF-8 text: invalid byte 0x\(hex.count == 1 ? "0" + hex : hex) at offset \(invalid.offset)")
+                ]))
         }
+        let text = String(decoding: data, as: UTF8.self)
         let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         let decoder = PolicyDocumentDecoder(file: file)
         if let document = decoder.decode(yaml: text, sha256: digest) {
             return .success(document)
         }
-        return .failure(PolicyProblems(decoder.problems.problems))
+        // In file order, whatever order the decoder met them in.
+        let ordered = decoder.problems.problems.enumerated().sorted { left, right in
+            let leftKey = (left.element.line ?? 0, left.element.column ?? 0, left.offset)
+            let rightKey = (right.element.line ?? 0, right.element.column ?? 0, right.offset)
+            return leftKey < rightKey
+        }
+        return .failure(PolicyProblems(ordered.map(\.element)))
     }
 
     static func expand(paths: [String], problems: inout [PolicyProblem]) -> [String] {
@@ -129,20 +142,16 @@ struct PolicySetValidator {
         var problems: [PolicyProblem] = []
         var profiles: [String: Profile] = [:]
         for profile in set.profiles {
-            if profiles[profile.id] != nil {
-                problems.append(
-                    PolicyProblem(
-                        .duplicateID, file: documentPath(ofProfile: profile.id), line: nil, column: nil,
-                        "profile id '\(profile.id)' is defined twice"))
+            if let earlier = profiles[profile.id] {
+                let previous = earlier.location.map { " (first at \($0))" } ?? ""
+                problems.append(problem(.duplicateID, at: profile, "profile id '\(profile.id)' is defined twice\(previous)"))
             }
             profiles[profile.id] = profile
         }
         let defaults = set.profiles.filter(\.isDefault)
         if defaults.count > 1 {
             problems.append(
-                PolicyProblem(
-                    .invalidValue, file: documentPath(ofProfile: defaults[1].id), line: nil, column: nil,
-                    "more than one default profile: \(defaults.map(\.id).joined(separator: ", "))"))
+                problem(.invalidValue, at: defaults[1], "more than one default profile: \(defaults.map(\.id).joined(separator: ", "))"))
         }
         var vendors: [String: Vendor] = [:]
         for vendor in set.vendors {
@@ -162,8 +171,11 @@ struct PolicySetValidator {
         return problems
     }
 
-    private func documentPath(ofProfile id: String) -> String {
-        set.documents.first { $0.profiles.contains { $0.id == id } }?.path ?? "<policy>"
+    /// A problem at a profile's definition; profiles built in code have no position, only a file.
+    private func problem(_ kind: PolicyProblem.Kind, at profile: Profile, _ message: String) -> PolicyProblem {
+        if let location = profile.location { return PolicyProblem(kind, at: location, message) }
+        let file = set.documents.first { $0.profiles.contains(profile) }?.path ?? "<policy>"
+        return PolicyProblem(kind, file: file, line: nil, column: nil, message)
     }
 
     private func validate(vendor: Vendor, knownProfiles: [String: Profile]) -> [PolicyProblem] {
@@ -178,7 +190,6 @@ struct PolicySetValidator {
             }
             products[product.id] = product
         }
-        let categories = Set(vendor.products.compactMap(\.category))
         var restrictions: [String: Restriction] = [:]
         for restriction in vendor.restrictions {
             if let earlier = restrictions[restriction.id] {
@@ -191,22 +202,18 @@ struct PolicySetValidator {
             for profile in restriction.binds where knownProfiles[profile] == nil && !knownProfiles.isEmpty {
                 problems.append(
                     PolicyProblem(
-                        .unknownReference, at: restriction.location,
+                        .unknownReference, at: restriction.bindLocations[profile] ?? restriction.location,
                         "restriction '\(restriction.id)' binds unknown profile '\(profile)'; known: \(knownProfiles.keys.sorted().joined(separator: ", "))"))
             }
             for exemption in restriction.exemptions {
                 for product in exemption.products where products[product] == nil {
                     problems.append(
                         PolicyProblem(
-                            .unknownReference, at: restriction.location,
-                            "an exemption of restriction '\(restriction.id)' names unknown product '\(product)'"))
+                            .unknownReference, at: exemption.productLocations[product] ?? restriction.location,
+                            "an exemption of restriction '\(restriction.id)' names unknown product '\(product)' of vendor '\(vendor.id)'"))
                 }
-                for category in exemption.categories where !categories.contains(category) {
-                    problems.append(
-                        PolicyProblem(
-                            .unknownReference, at: restriction.location,
-                            "an exemption of restriction '\(restriction.id)' names category '\(category)', which no product of vendor '\(vendor.id)' has"))
-                }
+                // A category no product has is allowed: the law may exempt a kind of product (security
+                // training, say) of which the policy lists no Linux product.
             }
         }
         return problems

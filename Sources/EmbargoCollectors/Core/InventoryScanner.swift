@@ -16,8 +16,15 @@ public struct InventoryScanner: Sendable {
             DpkgCollector(),
             OpkgCollector(),
             RpmCollector(),
+            ApkCollector(),
+            PacmanCollector(),
+            SnapCollector(),
+            FlatpakCollector(),
             PolicyPathCollector(),
             SystemdUnitCollector(),
+            CertificateCollector(),
+            RepositoryCollector(),
+            ProcessCollector(),
         ]
     }
 
@@ -43,7 +50,9 @@ public struct InventoryScanner: Sendable {
         var wanted = Set<String>()
         for file in inventory.files { wanted.insert(aliases.canonical(file.path)) }
         for unit in inventory.units where context.plan.isInterestingUnit(unit.name) { wanted.insert(aliases.canonical(unit.path)) }
-        for certificate in inventory.certificates { wanted.insert(aliases.canonical(certificate.path)) }
+        for certificate in inventory.certificates {
+            for path in Self.ownablePaths(of: certificate) { wanted.insert(aliases.canonical(path)) }
+        }
         for module in inventory.kernelModules { if let path = module.path { wanted.insert(aliases.canonical(path)) } }
         guard !wanted.isEmpty, !sources.isEmpty else { return }
         var owners: [String: [PackageID]] = [:]
@@ -57,10 +66,22 @@ public struct InventoryScanner: Sendable {
         for index in inventory.files.indices { inventory.files[index].owners = lookup(inventory.files[index].path) }
         for index in inventory.units.indices { inventory.units[index].owners = lookup(inventory.units[index].path) }
         for index in inventory.certificates.indices {
-            inventory.certificates[index].owners = lookup(inventory.certificates[index].path)
+            let paths = Self.ownablePaths(of: inventory.certificates[index])
+            inventory.certificates[index].owners = Array(Set(paths.flatMap(lookup))).sorted()
         }
         for index in inventory.kernelModules.indices {
             if let path = inventory.kernelModules[index].path { inventory.kernelModules[index].owners = lookup(path) }
         }
+    }
+
+    /// Every file a certificate was read from, link targets included: the anchor a package
+    /// installed is owned even when the trust store reaches it through a link.
+    static func ownablePaths(of certificate: TrustedCertificate) -> [String] {
+        var paths = [certificate.path]
+        for location in certificate.locations {
+            paths.append(location.path)
+            if let resolved = location.resolvedPath { paths.append(resolved) }
+        }
+        return Array(Set(paths))
     }
 }

@@ -18,7 +18,23 @@ public struct Deb822Stanza: Sendable {
     }
 
     public func field(_ name: String) -> Field? {
-        fields.first { $0.name.count == name.count && $0.name.lowercased() == name.lowercased() }
+        fields.first { Self.equalIgnoringASCIICase($0.name, name) }
+    }
+
+    /// Field names are ASCII; comparing bytes avoids allocating lower-cased copies per lookup.
+    @inline(__always)
+    static func equalIgnoringASCIICase(_ lhs: String, _ rhs: String) -> Bool {
+        var left = lhs.utf8.makeIterator()
+        var right = rhs.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return true
+            case (let a?, let b?):
+                if a == b { continue }
+                if a | 0x20 != b | 0x20 || !((a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) { return false }
+            default: return false
+            }
+        }
     }
 }
 
@@ -32,15 +48,15 @@ public struct Deb822SyntaxError: LocatedError, Equatable {
     public var location: IssueLocation { IssueLocation(path: path, line: line) }
     public var reason: String {
         let shown = text.count > 60 ? String(text.prefix(60)) + "…" : text
-        return "line is neither 'Field: value' nor a continuation: \"\(shown)\"; the paragraph is skipped"
+        return "line is neither 'Field: value' nor a continuation: \"\(shown)\"; the line is skipped"
     }
 }
 
 /// Parses control-style text: paragraphs separated by blank lines, `Field: value` lines, and
 /// continuation lines that start with a space or tab.
 ///
-/// A malformed line invalidates only its own paragraph: the parser reports it, skips to the next
-/// blank line and goes on, so one damaged entry never hides the others.
+/// A malformed line is reported and skipped; the rest of its paragraph is kept, so one damaged
+/// line never hides a package (a paragraph left without `Package:` is dropped by the caller).
 public enum Deb822Parser {
     public struct Result: Sendable {
         public var stanzas: [Deb822Stanza]
@@ -54,17 +70,15 @@ public enum Deb822Parser {
         var errors: [Deb822SyntaxError] = []
         var fields: [Deb822Stanza.Field] = []
         var stanzaLine = 0
-        var broken = false
         var lineNumber = 0
         var start = 0
         let count = bytes.count
 
         func finishStanza() {
-            if !broken && !fields.isEmpty {
+            if !fields.isEmpty {
                 stanzas.append(Deb822Stanza(fields: fields, line: stanzaLine))
             }
             fields.removeAll(keepingCapacity: true)
-            broken = false
         }
 
         bytes.withUnsafeBufferPointer { buffer in
@@ -85,14 +99,12 @@ public enum Deb822Parser {
                     finishStanza()
                     continue
                 }
-                if broken { continue }
                 let first = buffer[start]
                 if allowComments && first == UInt8(ascii: "#") { continue }
                 if first == 0x20 || first == 0x09 {
                     // Continuation of the previous field.
                     guard !fields.isEmpty else {
                         errors.append(Deb822SyntaxError(path: path, line: lineNumber, text: text(buffer, start, lineEnd)))
-                        broken = true
                         continue
                     }
                     var content = text(buffer, firstNonBlank, lineEnd)
@@ -106,7 +118,6 @@ public enum Deb822Parser {
                     && !(start..<colon).contains { buffer[$0] == 0x20 || buffer[$0] == 0x09 }
                 guard nameIsValid else {
                     errors.append(Deb822SyntaxError(path: path, line: lineNumber, text: text(buffer, start, lineEnd)))
-                    broken = true
                     continue
                 }
                 var valueStart = colon + 1

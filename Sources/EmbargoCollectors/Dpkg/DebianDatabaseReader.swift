@@ -230,11 +230,21 @@ struct DebianFileLists: FileOwnershipSource {
         var listFiles: [(path: String, ids: [PackageID], prefix: String)] = []
         let infoDirectory = adminDirectory + "/" + layout.infoDirectory
         if let items = try? fileSystem.contentsOfDirectory(infoDirectory) {
+            // `.list` files are dpkg's own record; images that strip them keep `.md5sums`.
+            var listed = Set<String>()
             for item in items where item.name.hasSuffix(".list") && item.hasExactName {
                 let key = String(item.name.dropLast(5))
                 let ids = byNameArch[key].map { [$0] } ?? byName[key] ?? []
                 if ids.isEmpty { continue }
+                listed.insert(key)
                 listFiles.append((infoDirectory + "/" + item.name, ids, ""))
+            }
+            for item in items where item.name.hasSuffix(".md5sums") && item.hasExactName {
+                let key = String(item.name.dropLast(8))
+                guard !listed.contains(key) else { continue }
+                let ids = byNameArch[key].map { [$0] } ?? byName[key] ?? []
+                if ids.isEmpty { continue }
+                listFiles.append((infoDirectory + "/" + item.name, ids, "/"))
             }
         }
         let statusDirectory = adminDirectory + "/status.d"

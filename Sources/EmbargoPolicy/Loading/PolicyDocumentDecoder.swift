@@ -102,7 +102,9 @@ struct PolicyDocumentDecoder {
         let isDefault = reader.bool("default") ?? false
         reader.reportUnknownKeys(allowed: Self.profileKeys, context: "profile '\(id ?? "?")'")
         guard let id, let title else { return nil }
-        return Profile(id: id, title: title, description: description, isDefault: isDefault)
+        var profile = Profile(id: id, title: title, description: description, isDefault: isDefault)
+        profile.location = node.location(in: file)
+        return profile
     }
 
     private func decodeVendor(_ node: Node) -> Vendor? {
@@ -114,8 +116,8 @@ struct PolicyDocumentDecoder {
         _ = reader.string("description", context: context)
         var entities: [LegalEntity] = []
         for entityNode in reader.sequence("legalEntities", context: context) ?? [] {
-            if case .scalar(let scalar) = entityNode {
-                entities.append(LegalEntity(name: scalar.string))
+            if case .scalar = entityNode {
+                if let name = reader.text(of: entityNode, key: "legalEntities") { entities.append(LegalEntity(name: name)) }
             } else if var entityReader = MappingReader(entityNode, file: file, problems: problems, what: "a legal entity") {
                 let entityName = entityReader.string("name", required: true, context: "a legal entity")
                 let country = entityReader.string("country", context: "a legal entity")
@@ -148,7 +150,7 @@ struct PolicyDocumentDecoder {
         let remediation = reader.string("remediation", context: context)
         let generic = reader.bool("generic") ?? false
         let identifierNodes = reader.sequence("identifiers", required: true, context: context) ?? []
-        if identifierNodes.isEmpty, reader.has("identifiers") {
+        if case .sequence(let list)? = reader.value("identifiers"), list.isEmpty {
             problems.add(.invalidValue, reader.value("identifiers"), file: file, "\(context) has no identifiers; it could never be found")
         }
         let identifiers = identifierNodes.compactMap { decodeIdentifier($0, product: id ?? "?") }
@@ -256,12 +258,23 @@ struct PolicyDocumentDecoder {
             if value.contains("://") || value.contains("/") {
                 return fail("give a host name pattern (e.g. *.example.com), not a URL")
             }
-            return (value.lowercased(), try? Glob(value.lowercased(), caseInsensitive: true))
+            do {
+                return (value.lowercased(), try Glob(value.lowercased(), caseInsensitive: true))
+            } catch {
+                return fail(error.description)
+            }
         case .path:
             if value.count > 1 && value.hasSuffix("/") { return fail("paths are compared without a trailing '/'") }
+            if value.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) {
+                return fail("'.' and '..' never appear in a normalised path")
+            }
             return compile(isPath: true)
         case .fileName:
             if value.contains("/") { return fail("a file name has no '/'; use a path identifier") }
+            // The scan plan looks file names up exactly, so a wildcard would never be expanded.
+            if value.contains(where: { "*?[".contains($0) }) {
+                return fail("file names are matched exactly; use a path identifier for a pattern")
+            }
             return compile()
         case .sha256:
             let lower = value.lowercased()
@@ -280,7 +293,13 @@ struct PolicyDocumentDecoder {
             return compile()
         case .kernelModule:
             if value.contains("/") || value.hasSuffix(".ko") { return fail("give the module name (kav4fs_oas), not a file") }
-            return (value.replacingOccurrences(of: "-", with: "_"), try? Glob(value.replacingOccurrences(of: "-", with: "_")))
+            // The kernel treats '-' and '_' in module names alike and lists them with '_'.
+            let normalized = value.replacingOccurrences(of: "-", with: "_")
+            do {
+                return (normalized, try Glob(normalized))
+            } catch {
+                return fail(error.description)
+            }
         }
     }
 
@@ -310,19 +329,19 @@ struct PolicyDocumentDecoder {
         let authority = reader.string("authority", required: true, context: context)
         let instrument = reader.string("instrument", context: context)
         let citationNodes = reader.sequence("citations", required: true, context: context) ?? []
-        if citationNodes.isEmpty && reader.has("citations") {
+        if case .sequence(let list)? = reader.value("citations"), list.isEmpty {
             problems.add(.invalidValue, reader.value("citations"), file: file, "\(context) needs at least one citation")
         }
         let citations = citationNodes.compactMap { decodeCitation($0, context: "a citation of \(context)") }
         let binds = reader.strings("binds", required: true, context: context) ?? []
-        if binds.isEmpty && reader.has("binds") {
+        if case .sequence(let list)? = reader.value("binds"), list.isEmpty {
             problems.add(.invalidValue, reader.value("binds"), file: file, "\(context) binds no profile; it would never apply")
         }
         let exemptions = (reader.sequence("exemptions", context: context) ?? []).compactMap {
             decodeExemption($0, context: "an exemption of \(context)")
         }
         let phaseNodes = reader.sequence("phases", required: true, context: context) ?? []
-        if phaseNodes.isEmpty && reader.has("phases") {
+        if case .sequence(let list)? = reader.value("phases"), list.isEmpty {
             problems.add(.invalidValue, reader.value("phases"), file: file, "\(context) needs at least one phase")
         }
         let phases = phaseNodes.compactMap { decodePhase($0, restriction: id ?? "?") }
@@ -339,9 +358,11 @@ struct PolicyDocumentDecoder {
         let note = reader.string("note", context: context)
         reader.reportUnknownKeys(allowed: Self.restrictionKeys, context: context)
         guard let id, let title, let authority else { return nil }
-        return Restriction(
+        var restriction = Restriction(
             id: id, title: title, authority: authority, instrument: instrument, citations: citations, binds: binds,
             exemptions: exemptions, phases: phases, note: note, location: node.location(in: file))
+        restriction.bindLocations = reader.locations(ofStrings: "binds")
+        return restriction
     }
 
     private func decodeExemption(_ node: Node, context: String) -> Exemption? {
@@ -355,7 +376,9 @@ struct PolicyDocumentDecoder {
         let citation = reader.value("citation").flatMap { decodeCitation($0, context: "the citation of \(context)") }
         reader.reportUnknownKeys(allowed: Self.exemptionKeys, context: context)
         guard let reason else { return nil }
-        return Exemption(products: products, categories: categories, reason: reason, citation: citation)
+        var exemption = Exemption(products: products, categories: categories, reason: reason, citation: citation)
+        exemption.productLocations = reader.locations(ofStrings: "products")
+        return exemption
     }
 
     private func decodePhase(_ node: Node, restriction: String) -> Phase? {
@@ -375,7 +398,7 @@ struct PolicyDocumentDecoder {
                     .missingTimeZone, effectiveNode, file: file,
                     "\(context): effective '\(effectiveText)' has no time zone; write the instant the law gives, e.g. \(effectiveText.prefix(10))T00:00:00-04:00")
             } catch {
-                problems.add(.badDate, effectiveNode, file: file, "\(context): effective '\(effectiveText)' is \(error)")
+                problems.add(.badDate, effectiveNode, file: file, "\(context): effective '\(effectiveText)': \(error)")
             }
         }
         var kind: PhaseKind?

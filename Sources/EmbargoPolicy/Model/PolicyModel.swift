@@ -239,6 +239,8 @@ public struct Exemption: Sendable, Hashable {
     public var categories: [String]
     public var reason: String
     public var citation: Citation?
+    /// Where each product id of ``products`` is written, for errors about unknown products.
+    var productLocations: [String: SourceLocation] = [:]
 
     public init(products: [String], categories: [String], reason: String, citation: Citation?) {
         self.products = products
@@ -266,6 +268,8 @@ public struct Restriction: Sendable, Hashable {
     public var phases: [Phase]
     public var note: String?
     public var location: SourceLocation
+    /// Where each profile id of ``binds`` is written, for errors about unknown profiles.
+    var bindLocations: [String: SourceLocation] = [:]
 
     public init(
         id: String, title: String, authority: String, instrument: String? = nil, citations: [Citation], binds: [String],
@@ -330,12 +334,30 @@ public struct Profile: Sendable, Hashable, Codable {
     public var title: String
     public var description: String?
     public var isDefault: Bool
+    /// Where the profile is defined, for errors about duplicates; not part of its JSON form.
+    var location: SourceLocation?
+
+    private enum CodingKeys: String, CodingKey {
+        case id, title, description, isDefault
+    }
 
     public init(id: String, title: String, description: String? = nil, isDefault: Bool = false) {
         self.id = id
         self.title = title
         self.description = description
         self.isDefault = isDefault
+    }
+
+    // Where a profile is written does not change what it is.
+    public static func == (lhs: Profile, rhs: Profile) -> Bool {
+        lhs.id == rhs.id && lhs.title == rhs.title && lhs.description == rhs.description && lhs.isDefault == rhs.isDefault
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(title)
+        hasher.combine(description)
+        hasher.combine(isDefault)
     }
 }
 

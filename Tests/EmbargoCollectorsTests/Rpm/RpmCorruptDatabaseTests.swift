@@ -84,7 +84,7 @@ struct RpmCorruptDatabaseTests {
         #expect(errors[0].location.offset == target)
         #expect(errors[0].message.contains("record \(victim.record)"))
         #expect(output.inventory.packages.count == 143)
-        let expected = try RpmFixtures.rpmQueryAll("go-rpmdb/centos7-plain").map { $0.string("name") ?? "" }
+        let expected = try RpmFixtures.rpmQueryAll("go-rpmdb/centos7-plain").map { $0.peerText("name") ?? "" }
         var survivors = expected
         survivors.remove(at: 70)
         #expect(output.inventory.packages.map(\.name) == survivors)

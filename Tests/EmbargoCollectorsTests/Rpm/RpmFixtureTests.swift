@@ -41,10 +41,10 @@ struct RpmFixtureTests {
         for (package, rpm) in zip(packages, expected) {
             let label = "\(fixture.path) \(package.name)"
             #expect(package.type == .rpm)
-            #expect(package.name == rpm.string("name"), "\(label)")
-            #expect(package.version == rpm.string("version"), "\(label)")
-            #expect(package.release == rpm.string("release"), "\(label)")
-            #expect(package.epoch == rpm.int("epoch"), "\(label)")
+            #expect(package.name == rpm.peerText("name"), "\(label)")
+            #expect(package.version == rpm.peerText("version"), "\(label)")
+            #expect(package.release == rpm.peerText("release"), "\(label)")
+            #expect(package.epoch == rpm.peerInt("epoch"), "\(label)")
             #expect(package.arch == rpm.presentString("arch"), "\(label)")
             #expect(package.vendor == rpm.presentString("vendor"), "\(label)")
             #expect(package.sourcePackage == rpm.presentString("source_rpm"), "\(label)")
@@ -83,10 +83,10 @@ struct RpmFixtureTests {
         try #require(packages.count == expected.count)
         for (package, peer) in zip(packages, expected) {
             let label = "\(fixture.path) \(package.name)"
-            #expect(package.name == peer.string("name"), "\(label)")
-            #expect(package.version == peer.string("version"), "\(label)")
-            #expect(package.release == peer.string("release"), "\(label)")
-            #expect(package.epoch == peer.int("epoch"), "\(label)")
+            #expect(package.name == peer.peerText("name"), "\(label)")
+            #expect(package.version == peer.peerText("version"), "\(label)")
+            #expect(package.release == peer.peerText("release"), "\(label)")
+            #expect(package.epoch == peer.peerInt("epoch"), "\(label)")
             #expect(package.arch == peer.presentString("arch"), "\(label)")
             #expect(package.vendor == peer.presentString("vendor"), "\(label)")
             #expect(package.sourcePackage == peer.presentString("source_rpm"), "\(label)")
@@ -115,10 +115,10 @@ struct RpmFixtureTests {
         let installedFiles = peer["installed_file_names"] as? [String] ?? []
         let fileSystem = try RootFileSystem(root: root.path)
         let output = await RpmCollector().collect(CollectionContext(fileSystem: fileSystem))
-        let package = try #require(output.inventory.packages.first { $0.name == peer.string("name") })
-        #expect(package.version == peer.string("version"))
-        #expect(package.release == peer.string("release"))
-        #expect(package.epoch == peer.int("epoch"))
+        let package = try #require(output.inventory.packages.first { $0.name == peer.peerText("name") })
+        #expect(package.version == peer.peerText("version"))
+        #expect(package.release == peer.peerText("release"))
+        #expect(package.epoch == peer.peerInt("epoch"))
         #expect(package.arch == peer.presentString("arch"))
         #expect(package.vendor == peer.presentString("vendor"))
         #expect(package.sourcePackage == peer.presentString("source_rpm"))
@@ -160,17 +160,17 @@ struct RpmFixtureTests {
             // syft asserts the full list (count_asserted).
             #expect(output.inventory.packages.count == peers.count)
             for (package, peer) in zip(output.inventory.packages, peers) {
-                #expect(package.name == peer.string("name"))
-                #expect(package.version == peer.string("version"))
-                #expect(package.release == peer.string("release"))
-                #expect(package.fullVersion == peer.string("version_string"))
-                #expect(package.epoch == peer.int("epoch"))
+                #expect(package.name == peer.peerText("name"))
+                #expect(package.version == peer.peerText("version"))
+                #expect(package.release == peer.peerText("release"))
+                #expect(package.fullVersion == peer.peerText("version_string"))
+                #expect(package.epoch == peer.peerInt("epoch"))
                 #expect(package.arch == peer.presentString("arch"))
                 #expect(package.vendor == peer.presentString("vendor"))
                 #expect(package.sourcePackage == peer.presentString("source_rpm"))
                 #expect(package.metadata["size"] == peer.int64("size").map(String.init))
                 #expect(package.metadata["license"] == (peer["license"] as? [String])?.joined(separator: " AND "))
-                let files = (peer["files"] as? [[String: Any]] ?? []).compactMap { $0.string("path") }
+                let files = (peer["files"] as? [[String: Any]] ?? []).compactMap { $0.peerText("path") }
                 if !files.isEmpty {
                     let owners = try #require(output.ownership).owners(of: Set(files), aliases: fileSystem.usrMerge)
                     for file in files { #expect(owners.owners[file] == [package.id]) }

@@ -49,8 +49,8 @@ enum RpmFixtures {
 
 /// Reads optional JSON values the way each peer writes "absent".
 extension Dictionary where Key == String, Value == Any {
-    func string(_ key: String) -> String? { self[key] as? String }
-    func int(_ key: String) -> Int? { (self[key] as? NSNumber)?.intValue }
+    func peerText(_ key: String) -> String? { self[key] as? String }
+    func peerInt(_ key: String) -> Int? { (self[key] as? NSNumber)?.intValue }
     func int64(_ key: String) -> Int64? { (self[key] as? NSNumber)?.int64Value }
     /// A string where the peer writes "" (go-rpmdb, syft) or "(none)" (rpm) for an absent tag.
     func presentString(_ key: String) -> String? {
