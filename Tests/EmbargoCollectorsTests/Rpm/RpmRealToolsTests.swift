@@ -9,8 +9,8 @@ import TestSupport
 /// built with rpmbuild and installed with rpm into a fresh root, and the peer databases rpm can
 /// read, compared field by field with `rpm -qa --queryformat`.
 ///
-/// The `embargo` CLI is not on this branch yet, so the comparison runs at the collector and
-/// scanner level; the CLI (`embargo inventory --format json`) will sit on the same code.
+/// The comparison runs at the collector and scanner level, and through the `embargo` CLI as a
+/// process (`embargo inventory --format json`, `embargo scan`).
 @Suite(
     "RPM against the real rpm",
     .enabled(if: RealRpm.rpmAvailable, "rpm is not installed: apt-get install -y rpm faketime"),
@@ -109,12 +109,71 @@ struct RpmRealToolsTests {
         #expect(owners.owners["/usr/lib/systemd/system/kesl.service"] == [kesl.id])
         #expect(owners.owners["/opt/kaspersky/klnagent64/sbin/klnagent"] == [agent.id])
 
+        // The same through the CLI, as a process: `embargo inventory` and `embargo scan`.
+        try Self.inventoryThroughCLI(root: root.path, expected: expected)
+        try Self.scanThroughCLI(root: root.path)
+
         // The scans left the database directory as rpm left it (rpm itself, below, does not).
         #expect(try RpmSqliteReadOnlyTests.snapshot(databaseDirectory) == before)
         let rpmOwner = try Command.check("rpm", ["--root", root.path, "--dbpath", "/var/lib/rpm", "-qf", control]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(rpmOwner == "kesl-12.1.0-1297.x86_64")
     }
+}
+
+extension RpmRealToolsTests {
+    /// `embargo inventory --root R --format json`: the rpm packages, field by field against rpm,
+    /// in a document that validates against docs/inventory.schema.json.
+    static func inventoryThroughCLI(root: String, expected: [[String: String]]) throws {
+        let (output, document) = try EmbargoProcess.json(["inventory", "--root", root, "--format", "json"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let packages = (document["packages"] as? [[String: Any]] ?? []).filter { $0["type"] as? String == "rpm" }
+        try #require(packages.count == expected.count)
+        // The CLI sorts its listing; pair the packages by name.
+        for rpm in expected {
+            let label = "embargo inventory \(rpm["NAME"] ?? "?")"
+            let package = try #require(packages.first { $0["name"] as? String == rpm["NAME"] }, "\(label)")
+            #expect(package["name"] as? String == rpm["NAME"], "\(label)")
+            #expect(package["version"] as? String == rpm["VERSION"], "\(label)")
+            #expect(package["release"] as? String == rpm["RELEASE"], "\(label)")
+            #expect((package["epoch"] as? NSNumber)?.intValue == rpm["EPOCH"].flatMap { Int($0) }, "\(label)")
+            #expect(package["arch"] as? String == rpm["ARCH"], "\(label)")
+            #expect(package["vendor"] as? String == rpm["VENDOR"], "\(label)")
+            #expect(package["sourcePackage"] as? String == rpm["SOURCERPM"], "\(label)")
+            let installTime = rpm["INSTALLTIME"].flatMap { Int64($0) }.map { UTCStamp.text($0) }
+            #expect(package["installedAt"] as? String == installTime, "\(label)")
+            #expect(package["installedAtSource"] as? String == "rpm-installtime", "\(label)")
+            #expect(package["source"] as? String == "/var/lib/rpm/rpmdb.sqlite", "\(label)")
+            #expect((package["metadata"] as? [String: Any])?["size"] as? String == rpm["SIZE"], "\(label)")
+        }
+        if JSONSchemaValidator.isAvailable {
+            let schema = ProjectPaths.root.appendingPathComponent("docs/inventory.schema.json")
+            let errors = try JSONSchemaValidator.errors(document: output.stdoutData, schema: schema)
+            #expect(errors.isEmpty, "\(errors.prefix(5))")
+        }
+    }
+
+    /// `embargo scan --root R`: the kesl RPM is a finding (exit status 1), with the package and
+    /// its file, owned by the package, as evidence.
+    static func scanThroughCLI(root: String) throws {
+        let (output, document) = try EmbargoProcess.json(["scan", "--root", root, "--format", "json"])
+        #expect(output.status == 1, "\(output.stderr)")
+        let findings = document["findings"] as? [[String: Any]] ?? []
+        let evidence = findings.flatMap { $0["evidence"] as? [[String: Any]] ?? [] }
+        let package = evidence.first { $0["kind"] as? String == "package" && $0["locator"] as? String == "kesl" }
+        let packageDetail = try #require(package?["detail"] as? [String: Any])
+        #expect(packageDetail["type"] as? String == "rpm")
+        #expect(packageDetail["vendor"] as? String == "AO Kaspersky Lab")
+        #expect(packageDetail["database"] as? String == "/var/lib/rpm/rpmdb.sqlite")
+        let file = evidence.first { $0["locator"] as? String == "/opt/kaspersky/kesl/bin/kesl-control" }
+        let fileDetail = try #require(file?["detail"] as? [String: Any])
+        #expect((fileDetail["ownedBy"] as? String)?.hasPrefix("rpm:kesl:x86_64@") == true, "\(fileDetail)")
+    }
+}
+
+/// RFC 3339 text of a Unix time, as the inventory writes it.
+enum UTCStamp {
+    static func text(_ seconds: Int64) -> String { RFC3339.format(Date(timeIntervalSince1970: Double(seconds))) }
 }
 
 /// Runs Debian's rpm and turns its `--queryformat` output into comparable records.
