@@ -103,11 +103,13 @@ struct SqliteRpmDatabaseReader: Sendable {
                 let rows = try Row.fetchCursor(database, sql: "SELECT hnum, blob FROM Packages ORDER BY hnum")
                 while let row = try rows.next() {
                     let record: Int64 = row[0] ?? 0
-                    guard let data = row[1] as Data? else {
+                    // One copy, straight out of SQLite's buffer.
+                    let bytes = (try? row.withUnsafeData(atIndex: 1) { data in data.map { [UInt8]($0) } }) ?? nil
+                    guard let bytes else {
                         contents.errors.append(RpmError(.malformedHeader, path: displayPath, record: Int(record), detail: "row has no blob"))
                         continue
                     }
-                    body(RpmHeaderBlob(record: Int(record), bytes: [UInt8](data), fileRuns: []))
+                    body(RpmHeaderBlob(record: Int(record), bytes: bytes, fileRuns: []))
                 }
             }
         } catch let error as DatabaseError {
