@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "embargo", targets: ["embargo"]),
+        .executable(name: "embargod", targets: ["embargod"]),
         .library(name: "EmbargoAudit", targets: ["EmbargoAudit"]),
     ],
     dependencies: [
@@ -20,19 +21,41 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        .systemLibrary(
+            name: "CSystemd",
+            path: "Sources/CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"]), .yum(["systemd-devel"])]
+        ),
         .systemLibrary(
             name: "CZlib",
             path: "Sources/CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .yum(["zlib-devel"])]
         ),
+        // Kernel modules ship as .ko.xz (Debian 13, Fedora) or .ko.zst (Ubuntu, Arch).
+        .systemLibrary(
+            name: "CLzma",
+            path: "Sources/CLzma",
+            pkgConfig: "liblzma",
+            providers: [.apt(["liblzma-dev"]), .yum(["xz-devel"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            path: "Sources/CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .yum(["libzstd-devel"])]
+        ),
         .target(
             name: "EmbargoFileSystem",
             dependencies: [
                 .product(name: "SystemPackage", package: "swift-system"),
                 "CZlib",
+                "CLzma",
+                "CZstd",
             ],
             swiftSettings: strict
         ),
@@ -80,12 +103,55 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "EmbargoJournal",
+            dependencies: ["CSystemd", "EmbargoInventory", "EmbargoPolicy", "EmbargoEvaluation"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EmbargoStore",
+            dependencies: [
+                "EmbargoInventory", "EmbargoEvaluation", "EmbargoReports",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EmbargoDaemon",
+            dependencies: [
+                "CSystemd", "EmbargoAudit", "EmbargoCollectors", "EmbargoEvaluation", "EmbargoInventory", "EmbargoJournal",
+                "EmbargoPolicy", "EmbargoStore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "embargo",
             dependencies: [
                 "EmbargoAudit", "EmbargoInventory", "EmbargoPolicy", "EmbargoReports", "EmbargoCollectors",
+                "EmbargoJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "embargod",
+            dependencies: [
+                "EmbargoDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // Benchmarks/walk.sh times its parts against find, yara and openssl (release build only).
+        .executableTarget(
+            name: "embargo-bench",
+            dependencies: [
+                "EmbargoFileSystem", "EmbargoInventory", "EmbargoCollectors",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Benchmarks/embargo-bench",
             swiftSettings: strict
         ),
         .target(
@@ -120,6 +186,24 @@ let package = Package(
         .testTarget(
             name: "EmbargoReportsTests",
             dependencies: ["EmbargoReports", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmbargoJournalTests",
+            dependencies: ["EmbargoJournal", "EmbargoEvaluation", "EmbargoPolicy", "EmbargoInventory", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmbargoStoreTests",
+            dependencies: ["EmbargoStore", "EmbargoEvaluation", "EmbargoInventory", "EmbargoReports", "EmbargoPolicy", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmbargodTests",
+            dependencies: [
+                "EmbargoDaemon", "EmbargoJournal", "EmbargoStore", "EmbargoEvaluation", "EmbargoPolicy", "EmbargoInventory",
+                "TestSupport",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

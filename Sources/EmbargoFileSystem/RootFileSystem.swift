@@ -130,6 +130,20 @@ public struct RootFileSystem: Sendable {
         return FileStatus(info)
     }
 
+    /// `lstat` of many names in one directory, resolving the directory once: for databases that
+    /// keep one file per package (dpkg's `info/*.list`), where resolving each path again would
+    /// cost more than the stat itself. Names that do not exist are absent from the result.
+    public func statusOfEntries(_ names: some Sequence<String>, in directory: String) -> [String: FileStatus] {
+        guard let resolved = try? resolve(directory) else { return [:] }
+        let prefix = hostPath(forResolved: resolved) + (resolved == "/" ? "" : "/")
+        var result: [String: FileStatus] = [:]
+        for name in names where !name.contains("/") && name != ".." && name != "." {
+            var info = stat()
+            if lstat(prefix + name, &info) == 0 { result[name] = FileStatus(info) }
+        }
+        return result
+    }
+
     /// Whether the path exists inside the root (after following symbolic links).
     public func exists(_ path: String) -> Bool {
         (try? status(path)) != nil

@@ -2,7 +2,7 @@ import Foundation
 
 /// A file found on disk because the scan plan asked for it (a policy path, a file name, a digest or a
 /// string marker), with what was learned about it.
-public struct FileRecord: Sendable, Hashable {
+public struct FileRecord: Sendable, Hashable, Codable {
     /// The path inside the root, as found (not resolved through symbolic links).
     public var path: String
     public var kind: String
@@ -38,7 +38,7 @@ public struct FileRecord: Sendable, Hashable {
 }
 
 /// A systemd unit file or SysV init script.
-public struct ServiceUnit: Sendable, Hashable {
+public struct ServiceUnit: Sendable, Hashable, Codable {
     /// The unit name (`kesl.service`) or init script name (`kav4fs-supervisor`).
     public var name: String
     /// The file path inside the root.
@@ -70,7 +70,7 @@ public struct ServiceUnit: Sendable, Hashable {
 ///
 /// One value per distinct certificate (same DER bytes): a certificate seen in an anchor file and
 /// again in the generated bundle is one value with two ``locations``.
-public struct TrustedCertificate: Sendable, Hashable {
+public struct TrustedCertificate: Sendable, Hashable, Codable {
     /// The first place it was found (anchors are read before bundles, so an anchor when there is one).
     public var path: String
     /// Index of the certificate inside ``path`` (0 for single-certificate files).
@@ -108,7 +108,7 @@ public struct TrustedCertificate: Sendable, Hashable {
 }
 
 /// One place a trusted certificate was read from.
-public struct CertificateLocation: Sendable, Hashable {
+public struct CertificateLocation: Sendable, Hashable, Codable {
     /// How a trust store holds certificates: a bundle of many, or one anchor file per authority.
     public enum Kind: String, Sendable, Hashable, Codable {
         /// A generated bundle (`/etc/ssl/certs/ca-certificates.crt`).
@@ -137,7 +137,7 @@ public struct CertificateLocation: Sendable, Hashable {
 }
 
 /// A configured package repository (an update channel).
-public struct PackageRepository: Sendable, Hashable {
+public struct PackageRepository: Sendable, Hashable, Codable {
     /// `apt`, `yum`, `zypper`, `apk`, `pacman`.
     public var manager: String
     public var path: String
@@ -162,7 +162,7 @@ public struct PackageRepository: Sendable, Hashable {
 }
 
 /// A running process (live root only).
-public struct RunningProcess: Sendable, Hashable {
+public struct RunningProcess: Sendable, Hashable, Codable {
     public var pid: Int32
     public var command: String
     public var executable: String?
@@ -179,7 +179,7 @@ public struct RunningProcess: Sendable, Hashable {
 }
 
 /// A kernel module, loaded (`/proc/modules`) or present as a file under `lib/modules`.
-public struct KernelModule: Sendable, Hashable {
+public struct KernelModule: Sendable, Hashable, Codable {
     public var name: String
     public var loaded: Bool
     public var path: String?

@@ -82,7 +82,7 @@ public struct PackageID: Sendable, Codable, Hashable, Comparable, CustomStringCo
 /// One package from one package database.
 ///
 /// The shape is the same for every ecosystem; fields a format does not have stay `nil`.
-public struct InstalledPackage: Sendable, Hashable {
+public struct InstalledPackage: Sendable, Hashable, Codable {
     public var type: PackageType
     public var name: String
     /// The version as the format writes it: dpkg's whole `Version:` (with epoch and revision),

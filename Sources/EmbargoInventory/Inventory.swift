@@ -1,6 +1,6 @@
 /// Everything the collectors found on one root: plain values, with the dates and places each was
 /// read from, and the problems met on the way.
-public struct Inventory: Sendable {
+public struct Inventory: Sendable, Codable {
     /// The scanned root as a host path (`/` for the live system).
     public var root: String
     public var packages: [InstalledPackage]

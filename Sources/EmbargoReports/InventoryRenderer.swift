@@ -80,14 +80,15 @@ public struct InventoryDocument: Sendable, Encodable {
         }
 
         var jsonValue: JSONValue {
-            .object([
-                "type": .string(type), "name": .string(name), "version": .string(version), "release": .optional(release),
-                "epoch": .optional(epoch), "arch": .optional(arch), "vendor": .optional(vendor),
-                "maintainer": .optional(maintainer), "packager": .optional(packager), "publisher": .optional(publisher),
-                "sourcePackage": .optional(sourcePackage), "status": .optional(status), "state": .string(state),
-                "installedAt": .optional(installedAt), "installedAtSource": .optional(installedAtSource),
-                "updatedAt": .optional(updatedAt), "updatedAtSource": .optional(updatedAtSource), "source": .string(source),
-                "metadata": .object(metadata.mapValues(JSONValue.string)),
+            // Keys in sorted order, as every other object of the document.
+            .sortedObject([
+                ("arch", .optional(arch)), ("epoch", .optional(epoch)), ("installedAt", .optional(installedAt)),
+                ("installedAtSource", .optional(installedAtSource)), ("maintainer", .optional(maintainer)),
+                ("metadata", .object(metadata.mapValues(JSONValue.string))), ("name", .string(name)),
+                ("packager", .optional(packager)), ("publisher", .optional(publisher)), ("release", .optional(release)),
+                ("source", .string(source)), ("sourcePackage", .optional(sourcePackage)), ("state", .string(state)),
+                ("status", .optional(status)), ("type", .string(type)), ("updatedAt", .optional(updatedAt)),
+                ("updatedAtSource", .optional(updatedAtSource)), ("vendor", .optional(vendor)), ("version", .string(version)),
             ])
         }
 

@@ -5,8 +5,11 @@ import EmbargoInventory
 /// Foundation's `JSONEncoder` costs more than reading a host's package databases (it goes through
 /// `Encodable` containers for every value); large, flat documents such as the inventory are
 /// written with this instead. Object keys are written sorted, so output is stable.
-public indirect enum JSONValue: Sendable, Equatable {
+public indirect enum JSONValue: Sendable {
     case object([String: JSONValue])
+    /// An object whose members the caller already lists in key order (no dictionary, no sort:
+    /// for the thousands of rows of an inventory).
+    case sortedObject([(String, JSONValue)])
     case array([JSONValue])
     case string(String)
     case integer(Int)
@@ -48,21 +51,28 @@ public indirect enum JSONValue: Sendable, Equatable {
             Self.newline(&output, indent)
             output.append(0x5D)
         case .object(let members):
-            if members.isEmpty {
-                output.append(contentsOf: [0x7B, 0x7D])
-                return
-            }
-            output.append(0x7B)
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { output.append(0x2C) }
-                Self.newline(&output, indent + 1)
-                Self.writeString(key, to: &output)
-                output.append(contentsOf: [0x3A, 0x20])
-                members[key]!.write(to: &output, indent: indent + 1)
-            }
-            Self.newline(&output, indent)
-            output.append(0x7D)
+            Self.writeMembers(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, to: &output, indent: indent)
+        case .sortedObject(let members):
+            assert(zip(members, members.dropFirst()).allSatisfy { $0.0 < $1.0 }, "sortedObject keys out of order")
+            Self.writeMembers(members, to: &output, indent: indent)
         }
+    }
+
+    private static func writeMembers(_ members: [(String, JSONValue)], to output: inout [UInt8], indent: Int) {
+        if members.isEmpty {
+            output.append(contentsOf: [0x7B, 0x7D])
+            return
+        }
+        output.append(0x7B)
+        for (index, (key, value)) in members.enumerated() {
+            if index > 0 { output.append(0x2C) }
+            Self.newline(&output, indent + 1)
+            Self.writeString(key, to: &output)
+            output.append(contentsOf: [0x3A, 0x20])
+            value.write(to: &output, indent: indent + 1)
+        }
+        Self.newline(&output, indent)
+        output.append(0x7D)
     }
 
     private static func newline(_ output: inout [UInt8], _ indent: Int) {
@@ -74,6 +84,12 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     private static func writeString(_ value: String, to output: inout [UInt8]) {
         output.append(0x22)
+        // Most strings need no escaping: copy them in one go.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            output.append(contentsOf: value.utf8)
+            output.append(0x22)
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case 0x22: output.append(contentsOf: [0x5C, 0x22])

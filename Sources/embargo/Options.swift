@@ -1,5 +1,6 @@
 import ArgumentParser
 import EmbargoAudit
+import EmbargoCollectors
 import EmbargoInventory
 import EmbargoPolicy
 import Foundation
@@ -18,6 +19,51 @@ struct PolicyOptions: ParsableArguments {
 
     var selection: PolicySelection {
         PolicySelection(useBundled: !noBundledPolicies, extraPaths: policyPaths)
+    }
+}
+
+/// How far the scan looks for loose binaries beyond the package databases.
+struct WalkOptions: ParsableArguments {
+    @Option(
+        name: .customLong("scan-path"),
+        help: ArgumentHelp(
+            "A directory (inside the root) to walk for loose binaries, instead of the defaults /opt, /usr/local, /srv, /home, /root, /var/opt, /etc/opt. Repeatable.",
+            valueName: "dir"))
+    var scanPaths: [String] = []
+
+    @Option(
+        name: .customLong("exclude"),
+        help: ArgumentHelp("A path (inside the root) or file name the walk skips (default: /tmp). Repeatable.", valueName: "path"))
+    var exclusions: [String] = []
+
+    @Flag(name: .customLong("cross-file-systems"), help: "Let the walk descend into other mounted file systems.")
+    var crossFileSystems = false
+
+    @Flag(name: .customLong("no-walk"), help: "Skip the file walk: read package databases, policy paths, units, certificates and repositories only.")
+    var noWalk = false
+
+    @Option(
+        name: .customLong("cache-directory"),
+        help: ArgumentHelp(
+            "Keep what was learned from each file here, so a rescan reads only files that changed (default: $XDG_CACHE_HOME/embargo or ~/.cache/embargo).",
+            valueName: "dir"))
+    var cacheDirectory: String?
+
+    @Flag(name: .customLong("no-cache"), help: "Read every file again; keep no cache.")
+    var noCache = false
+
+    var collectionOptions: CollectionOptions {
+        CollectionOptions(
+            cacheDirectory: noCache ? nil : (cacheDirectory ?? Self.defaultCacheDirectory), walkPaths: scanPaths,
+            walkExclusions: exclusions, crossFileSystems: crossFileSystems, walkFiles: !noWalk)
+    }
+
+    /// The XDG cache directory of the user running the scan.
+    static var defaultCacheDirectory: String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let base = environment["XDG_CACHE_HOME"], base.hasPrefix("/") { return base + "/embargo" }
+        if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.cache/embargo" }
+        return nil
     }
 }
 

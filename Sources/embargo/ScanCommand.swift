@@ -25,6 +25,8 @@ extension Embargo {
             help: ArgumentHelp("Judge findings at this instant: YYYY-MM-DD (midnight UTC) or RFC 3339 (default: now).", valueName: "date"))
         var asOf: String?
 
+        @OptionGroup var walk: WalkOptions
+
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
@@ -35,7 +37,8 @@ extension Embargo {
             } catch {
                 throw error.fail()
             }
-            let request = AuditRequest(root: root, policies: policies, profileID: profile, asOf: instant)
+            let request = AuditRequest(
+                root: root, policies: policies, profileID: profile, asOf: instant, options: walk.collectionOptions)
             let result: AuditResult
             do {
                 result = try await Audit.run(request)

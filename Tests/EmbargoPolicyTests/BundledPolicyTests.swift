@@ -279,13 +279,16 @@ import TestSupport
         for (productID, value) in [
             ("klms", "klms"), ("kav4proxy", "kav4proxy"), ("scan-engine", "klScanEngineUI*.service"),
             ("kav4fs", "redirfs"), ("kesl", "wdserver"), ("kaspersky-unidentified", "*Kaspersky*"),
-            ("kaspersky-unidentified", "*.kaspersky.com"), ("kaspersky-unidentified", "*.kaspersky-labs.com"),
             ("kaspersky-unidentified", "*CN=Kaspersky Anti-Virus Personal Root Certificate*"),
         ] {
             let found = try identifier(productID, value)
             #expect(found.weight == .supporting, "\(productID) \(value)")
             #expect(found.note?.isEmpty == false, "\(productID) \(value) says why")
         }
+        // A package repository on Kaspersky's own domains is an update channel from the vendor:
+        // the very thing the updates ban stops, so it is sufficient on its own.
+        #expect(try identifier("kaspersky-unidentified", "*.kaspersky.com").weight == .sufficient)
+        #expect(try identifier("kaspersky-unidentified", "*.kaspersky-labs.com").weight == .sufficient)
         #expect(try identifier("kesl", "kesl").strength == .vendorDocumented)
         #expect(try identifier("ksc64", "ksc64").strength == .thirdParty)
         #expect(try identifier("kesl", "kesl.service").strength == .thirdParty)

@@ -26,16 +26,20 @@ public struct CollectionOptions: Sendable {
     public var walkExclusions: [String]
     /// Whether the file walk may cross into other file systems.
     public var crossFileSystems: Bool
+    /// Whether to walk the file tree for loose binaries at all (package databases, policy paths,
+    /// units, certificates and repositories are read either way).
+    public var walkFiles: Bool
 
     public init(
         packagesOnly: Bool = false, cacheDirectory: String? = nil, walkPaths: [String] = [],
-        walkExclusions: [String] = [], crossFileSystems: Bool = false
+        walkExclusions: [String] = [], crossFileSystems: Bool = false, walkFiles: Bool = true
     ) {
         self.packagesOnly = packagesOnly
         self.cacheDirectory = cacheDirectory
         self.walkPaths = walkPaths
         self.walkExclusions = walkExclusions
         self.crossFileSystems = crossFileSystems
+        self.walkFiles = walkFiles
     }
 }
 

@@ -25,6 +25,8 @@ public struct InventoryScanner: Sendable {
             CertificateCollector(),
             RepositoryCollector(),
             ProcessCollector(),
+            FileWalkCollector(),
+            KernelModuleCollector(),
         ]
     }
 
@@ -40,8 +42,34 @@ public struct InventoryScanner: Sendable {
         }
         var inventory = Inventory(root: context.fileSystem.rootDescription)
         for output in outputs { inventory.merge(output.inventory) }
+        inventory.files = Self.mergingRecordsOfTheSamePath(inventory.files)
         attributeOwners(&inventory, sources: outputs.compactMap(\.ownership), context: context)
         return inventory
+    }
+
+    /// One record per path: the policy-path listing and the file walk can both find a file, each
+    /// learning different things (the walk reads content: ELF facts, digest, markers).
+    static func mergingRecordsOfTheSamePath(_ files: [FileRecord]) -> [FileRecord] {
+        var merged: [String: FileRecord] = [:]
+        var order: [String] = []
+        for file in files {
+            guard var existing = merged[file.path] else {
+                merged[file.path] = file
+                order.append(file.path)
+                continue
+            }
+            existing.size = existing.size ?? file.size
+            existing.modifiedAt = existing.modifiedAt ?? file.modifiedAt
+            existing.permissions = existing.permissions ?? file.permissions
+            existing.sha256 = existing.sha256 ?? file.sha256
+            existing.attributes.merge(file.attributes) { current, _ in current }
+            existing.markers = Array(Set(existing.markers + file.markers)).sorted()
+            if !existing.foundBy.split(separator: ",").contains(Substring(file.foundBy)) {
+                existing.foundBy += "," + file.foundBy
+            }
+            merged[file.path] = existing
+        }
+        return order.compactMap { merged[$0] }
     }
 
     /// Fills `owners` of found files, units, certificates and modules from the package file lists.

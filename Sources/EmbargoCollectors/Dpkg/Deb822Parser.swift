@@ -63,12 +63,40 @@ public enum Deb822Parser {
         public var errors: [Deb822SyntaxError]
     }
 
+    /// Which fields to keep, by name, and how much of each. A host's status file is megabytes of
+    /// dependency lists and descriptions nobody asked for; not materialising them is most of the
+    /// parsing cost.
+    public struct FieldSelection: Sendable {
+        public enum Extent: Sendable { case whole, firstLine }
+        var extents: [String: Extent]
+
+        /// - Parameter extents: field names (any case) and how much of each value to keep.
+        public init(_ extents: [String: Extent]) {
+            var all: [String: Extent] = [:]
+            for (name, extent) in extents {
+                all[name] = extent
+                all[name.lowercased()] = extent
+            }
+            self.extents = all
+        }
+
+        func extent(of name: String) -> Extent? {
+            if let extent = extents[name] { return extent }
+            return extents[name.lowercased()]
+        }
+    }
+
     /// - Parameters:
     ///   - allowComments: accept `#` comment lines (apt's deb822 sources allow them; dpkg status does not).
-    public static func parse(_ bytes: [UInt8], path: String, allowComments: Bool = false) -> Result {
+    ///   - selection: keep only these fields (nil keeps every field whole).
+    public static func parse(
+        _ bytes: [UInt8], path: String, allowComments: Bool = false, selection: FieldSelection? = nil
+    ) -> Result {
         var stanzas: [Deb822Stanza] = []
         var errors: [Deb822SyntaxError] = []
         var fields: [Deb822Stanza.Field] = []
+        // Whether continuation lines belong to a field that is kept whole.
+        var continuationKept = false
         var stanzaLine = 0
         var lineNumber = 0
         var start = 0
@@ -79,6 +107,8 @@ public enum Deb822Parser {
                 stanzas.append(Deb822Stanza(fields: fields, line: stanzaLine))
             }
             fields.removeAll(keepingCapacity: true)
+            stanzaLine = 0
+            continuationKept = false
         }
 
         bytes.withUnsafeBufferPointer { buffer in
@@ -103,10 +133,11 @@ public enum Deb822Parser {
                 if allowComments && first == UInt8(ascii: "#") { continue }
                 if first == 0x20 || first == 0x09 {
                     // Continuation of the previous field.
-                    guard !fields.isEmpty else {
+                    guard stanzaLine > 0 || !fields.isEmpty else {
                         errors.append(Deb822SyntaxError(path: path, line: lineNumber, text: text(buffer, start, lineEnd)))
                         continue
                     }
+                    guard continuationKept else { continue }
                     var content = text(buffer, firstNonBlank, lineEnd)
                     if content == "." { content = "" }
                     fields[fields.count - 1].value += "\n" + content
@@ -124,10 +155,12 @@ public enum Deb822Parser {
                 while valueStart < lineEnd && (buffer[valueStart] == 0x20 || buffer[valueStart] == 0x09) { valueStart += 1 }
                 var valueEnd = lineEnd
                 while valueEnd > valueStart && (buffer[valueEnd - 1] == 0x20 || buffer[valueEnd - 1] == 0x09) { valueEnd -= 1 }
-                if fields.isEmpty { stanzaLine = lineNumber }
-                fields.append(
-                    Deb822Stanza.Field(
-                        name: text(buffer, start, colon), value: text(buffer, valueStart, valueEnd), line: lineNumber))
+                if stanzaLine == 0 { stanzaLine = lineNumber }
+                let name = text(buffer, start, colon)
+                let extent: FieldSelection.Extent? = selection == nil ? .whole : selection!.extent(of: name)
+                continuationKept = extent == .whole
+                guard extent != nil else { continue }
+                fields.append(Deb822Stanza.Field(name: name, value: text(buffer, valueStart, valueEnd), line: lineNumber))
             }
         }
         finishStanza()

@@ -60,6 +60,8 @@ struct DebianDatabaseReader: Sendable {
         }
 
         let history = readHistory(into: &inventory)
+        let listTimes = listModificationDates(
+            adminDirectory: adminDirectory, entries: entries.map(\.entry), history: history)
         var packages: [InstalledPackage] = []
         packages.reserveCapacity(entries.count)
         for (entry, source) in entries where entry.state != .notInstalled {
@@ -78,7 +80,7 @@ struct DebianDatabaseReader: Sendable {
                 package.updatedAt = dates.updatedAt.map { RecordedDate($0, source: .dpkgLog) }
             }
             if package.updatedAt == nil || package.installedAt == nil,
-                let modified = listModificationDate(adminDirectory: adminDirectory, entry: entry)
+                let modified = listTimes[entry.package + ":" + (entry.architecture ?? "")] ?? listTimes[entry.package]
             {
                 let fallback = RecordedDate(modified, source: .dpkgInfoMtime)
                 if package.updatedAt == nil { package.updatedAt = fallback }
@@ -181,16 +183,30 @@ struct DebianDatabaseReader: Sendable {
         return DpkgInstallHistory(events: events)
     }
 
-    private func listModificationDate(adminDirectory: String, entry: DpkgEntry) -> Date? {
-        let info = adminDirectory + "/" + layout.infoDirectory + "/"
-        var candidates = [info + entry.package + ".list"]
-        if let arch = entry.architecture { candidates.insert(info + entry.package + ":" + arch + ".list", at: 0) }
-        for candidate in candidates {
-            if let status = try? fileSystem.status(candidate) {
-                return Date(timeIntervalSince1970: status.modificationTime)
+    /// Modification times of `info/<package>[:<arch>].list`, the fallback date for packages the
+    /// logs do not mention, keyed by `name:arch` and `name`.
+    private func listModificationDates(
+        adminDirectory: String, entries: [DpkgEntry], history: DpkgInstallHistory?
+    ) -> [String: Date] {
+        var names: [String] = []
+        for entry in entries {
+            if let dates = history?.dates(package: entry.package, architecture: entry.architecture),
+                dates.installedAt != nil, dates.updatedAt != nil
+            {
+                continue
             }
+            if let arch = entry.architecture { names.append(entry.package + ":" + arch + ".list") }
+            names.append(entry.package + ".list")
         }
-        return nil
+        guard !names.isEmpty else { return [:] }
+        let statuses = fileSystem.statusOfEntries(names, in: adminDirectory + "/" + layout.infoDirectory)
+        var result: [String: Date] = [:]
+        for (name, status) in statuses where status.kind == .regular {
+            let key = String(name.dropLast(5))
+            let date = Date(timeIntervalSince1970: status.modificationTime)
+            if key.contains(":") { result[key] = date } else { result[key] = date; result[key + ":"] = date }
+        }
+        return result
     }
 
     // MARK: - Issues

@@ -64,8 +64,15 @@ public enum DpkgStatusParser {
         public var warnings: [DpkgError]
     }
 
+    /// The fields the inventory keeps (and the vcpkg tell-tales); the rest is skipped unread.
+    static let selection = Deb822Parser.FieldSelection([
+        "Package": .whole, "Version": .whole, "Architecture": .whole, "Status": .whole, "Source": .whole,
+        "Maintainer": .whole, "Multi-Arch": .whole, "Homepage": .whole, "Installed-Size": .whole, "License": .whole,
+        "Description": .firstLine, "Installed-Time": .whole, "Abi": .whole, "Type": .whole, "Feature": .whole,
+    ])
+
     public static func parse(_ bytes: [UInt8], path: String) -> Result {
-        let parsed = Deb822Parser.parse(bytes, path: path)
+        let parsed = Deb822Parser.parse(bytes, path: path, selection: selection)
         var result = Result(entries: [], errors: [], warnings: [])
         result.errors = parsed.errors.map {
             DpkgError(problem: .malformedLine, path: path, line: $0.line, detail: $0.reason)
