@@ -15,6 +15,7 @@ public struct InventoryScanner: Sendable {
         [
             DpkgCollector(),
             OpkgCollector(),
+            RpmCollector(),
             ApkCollector(),
             PacmanCollector(),
             SnapCollector(),
