@@ -6,10 +6,10 @@ set -eu
 cd "$(dirname "$0")/.."
 root="${1:-/}"
 scripts/install-dependencies build >/dev/null
-swift build -c release --product embargo >/dev/null
+swift build -c release --static-swift-stdlib --product embargo --scratch-path .build-static >/dev/null
 peers=$(Benchmarks/setup-peers.sh)
 export SYFT_CHECK_FOR_APP_UPDATE=false
-embargo=.build/release/embargo
+embargo=.build-static/release/embargo
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
 packages=$(dpkg-query --admindir="$root/var/lib/dpkg" -W | wc -l)
