@@ -56,9 +56,11 @@ public struct RetentionPolicy: Sendable, Hashable {
 /// finding with its status history, and the journal outbox. SQLite in WAL mode; every scan is
 /// one transaction, so `kill -9` at any moment leaves the last complete scan intact.
 ///
-/// The read API is what `embargo history`, `embargo diff A B` and `embargo report --scan ID`
-/// need: ``scans(limit:)``, ``scan(id:)``, ``report(scanID:)``, ``findings(scanID:)``,
-/// ``inventory(scanID:)``, ``history(findingID:)``.
+/// The read API is what `embargo history`, `embargo diff A B` and `embargo report` need:
+/// ``scans(limit:)``, ``scans(since:limit:)``, ``scan(id:)``, ``scan(before:)``,
+/// ``report(scanID:)``, ``findings(scanID:)``, ``inventory(scanID:)``, ``packageList(scanID:)``
+/// (kept for every scan, unlike inventories), ``retainedData()``, ``history(findingID:limit:)``,
+/// ``history(since:limit:)``.
 public final class EmbargoStore: Sendable {
     /// The database file name inside the state directory.
     public static let fileName = "embargo.sqlite"
