@@ -187,6 +187,8 @@ struct DebianPackageTests {
         for library in ["libc6", "libsystemd0", "libsqlite3-0", "zlib1g", "liblzma5", "libzstd1"] {
             #expect(depends.contains(library), "Depends: \(depends)")
         }
+        // /bin/kill for ExecReload=: a minimal Debian with systemd has none.
+        #expect(depends.contains("procps"))
         #expect(!depends.contains { $0.contains("swift") })
 
         let control = try TemporaryDirectory(prefix: "embargo-deb-control")
@@ -380,6 +382,7 @@ struct RpmPackageTests {
             #expect(requires.contains(library), "\(requires)")
         }
         #expect(!requires.contains { $0.contains("swift") || $0.contains("Foundation") })
+        #expect(requires.contains("util-linux"), "kill(1) for ExecReload=")
         let scripts = try Self.query(["--scripts"])
         #expect(scripts.contains("preset embargod.service"), "enabled by preset on first installation")
         #expect(scripts.contains("disable --now embargod.service"), "stopped and disabled on erase")
