@@ -70,6 +70,31 @@ enum TestPackages {
         return files
     }
 
+    /// The notices scripts/package collects: `<package>/<LICENSE|NOTICE|COPYING...>` of every Swift
+    /// package the build resolved (in `checkouts/` of the build directory), and the runtime's.
+    static func thirdPartyNotices() throws -> Set<String> {
+        var directory = ProjectPaths.buildProducts.resolvingSymlinksInPath()
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkouts").path), directory.path != "/" {
+            directory.deleteLastPathComponent()
+        }
+        let checkouts = directory.appendingPathComponent("checkouts")
+        var notices: Set<String> = []
+        for dependency in try FileManager.default.contentsOfDirectory(atPath: checkouts.path) {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: checkouts.appendingPathComponent(dependency).path)) ?? []
+            for file in files where ["LICENSE", "NOTICE", "COPYING"].contains(where: file.hasPrefix) {
+                notices.insert("\(dependency)/\(file)")
+            }
+        }
+        #expect(notices.contains { $0.hasPrefix("swift-crypto/LICENSE") } && notices.contains { $0.hasPrefix("Yams/LICENSE") })
+        if Command.isAvailable("swift") {
+            let swift = URL(fileURLWithPath: try Command.check("/bin/sh", ["-c", "readlink -f \"$(command -v swift)\""]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines))
+            let license = swift.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/swift/LICENSE.txt")
+            if FileManager.default.fileExists(atPath: license.path) { notices.insert("swift/LICENSE.txt") }
+        }
+        return notices
+    }
+
     /// Runs `body` (a shell command) with the host's /run/systemd hidden when systemd runs here:
     /// Debian's maintainer scripts reload and start units when they see /run/systemd/system, even
     /// for a package installed with --root.
@@ -155,6 +180,7 @@ struct DebianPackageTests {
         expected["/usr/share/doc/embargo/copyright"] = 0o644
         expected["/usr/share/doc/embargo/changelog.Debian.gz"] = 0o644
         expected["/usr/share/lintian/overrides/embargo"] = 0o644
+        for notice in try TestPackages.thirdPartyNotices() { expected["/usr/share/doc/embargo/third-party/\(notice)"] = 0o644 }
         #expect(Set(files.keys) == Set(expected.keys), """
             unexpected: \(Set(files.keys).subtracting(expected.keys).sorted())
             missing: \(Set(expected.keys).subtracting(files.keys).sorted())
@@ -356,6 +382,7 @@ struct RpmPackageTests {
         }
         expected["/usr/lib/systemd/system-preset/50-embargo.preset"] = 0o644
         expected["/usr/share/licenses/embargo/copyright"] = 0o644
+        for notice in try TestPackages.thirdPartyNotices() { expected["/usr/share/licenses/embargo/third-party/\(notice)"] = 0o644 }
         #expect(Set(files.keys) == Set(expected.keys), """
             unexpected: \(Set(files.keys).subtracting(expected.keys).sorted())
             missing: \(Set(expected.keys).subtracting(files.keys).sorted())
