@@ -78,7 +78,9 @@ struct PackagedReleaseTests {
         let bootstrap = try Command.run(
             "mmdebstrap",
             [
-                "--variant=minbase", "--mode=root", "--include=systemd", "--include=\(deb.path)", mirror.suite, root,
+                // The hook makes the .deb visible at the same path inside the root, where dpkg runs.
+                "--variant=minbase", "--mode=root", "--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount",
+                "--include=systemd", "--include=\(deb.path)", mirror.suite, root,
                 "deb \(options)\(mirror.uri) \(mirror.suite) main",
             ], timeout: 1200)
         #expect(bootstrap.status == 0, "\(bootstrap.stderr.suffix(4000))")
