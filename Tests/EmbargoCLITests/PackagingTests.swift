@@ -466,7 +466,11 @@ struct RpmPackageTests {
                 packaging.appendingPathComponent("embargo.spec").path, try Self.package().path,
             ], timeout: 600)
         let findings = output.stdout.split(separator: "\n").filter { $0.contains(": E: ") || $0.contains(": W: ") }
-        let unexpected = findings.filter { !$0.contains("binary-or-shlib-defines-rpath") }
+        // The release build links Foundation statically, and with it the mktemp(3) call that one
+        // filter explains; the debug build loads Foundation from the toolchain.
+        let unexpected = findings.filter {
+            !$0.contains("binary-or-shlib-defines-rpath") && !$0.contains("unused-rpmlintrc-filter \"call-to-mktemp")
+        }
         #expect(unexpected.isEmpty, "rpmlint:\n\(output.stdout)")
     }
 }
