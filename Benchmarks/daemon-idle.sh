@@ -27,8 +27,8 @@ done
 
 # As packaged: release, Swift runtime linked statically (EMBARGOD=path overrides).
 if [ -z "${EMBARGOD:-}" ]; then
-    swift build -c release --product embargod --static-swift-stdlib --scratch-path .build-static >&2
-    EMBARGOD="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/embargod"
+    scripts/build-release embargod
+    EMBARGOD="$PWD/.build-static/release/embargod"
 fi
 W="$(mktemp -d -t embargod-bench.XXXXXX)"
 trap 'kill $(cat "$W"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$W"' EXIT

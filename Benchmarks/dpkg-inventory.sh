@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 root="${1:-/}"
 scripts/install-dependencies build >/dev/null
-swift build -c release --static-swift-stdlib --product embargo --scratch-path .build-static >/dev/null
+scripts/build-release embargo 2>/dev/null
 peers=$(Benchmarks/setup-peers.sh)
 export SYFT_CHECK_FOR_APP_UPDATE=false
 embargo=.build-static/release/embargo

@@ -13,7 +13,7 @@ scripts/install-dependencies build >/dev/null
 command -v rpm >/dev/null 2>&1 || { echo "rpm is needed: apt-get install -y rpm" >&2; exit 2; }
 # Built as Packaging/README.md builds release binaries (Swift runtime linked statically), in a
 # separate build directory so the other benchmarks' build is left alone.
-swift build -c release --static-swift-stdlib --product embargo --scratch-path .build-static >/dev/null
+scripts/build-release embargo 2>/dev/null
 peers=$(Benchmarks/setup-peers.sh)
 export SYFT_CHECK_FOR_APP_UPDATE=false LC_ALL=C
 embargo=.build-static/release/embargo
