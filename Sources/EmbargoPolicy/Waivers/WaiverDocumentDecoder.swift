@@ -99,6 +99,10 @@ struct WaiverDocumentDecoder {
         guard let text = reader.string(key, required: required, context: context) else { return nil }
         let node = reader.value(key)
         if let date = RFC3339.parseDate(text) { return (date, text) }
+        if Self.isDateShaped(text) {
+            problems.add(.badDate, node, file: file, "\(context): \(key) '\(text)' is not a calendar date (a month or day out of range)")
+            return nil
+        }
         do {
             return (try RFC3339.parse(text), text)
         } catch .missingTimeZone {
@@ -110,6 +114,15 @@ struct WaiverDocumentDecoder {
                 .badDate, node, file: file, "\(context): \(key) '\(text)' is not a date (YYYY-MM-DD) or an RFC 3339 instant: \(error)")
         }
         return nil
+    }
+
+    /// `DDDD-DD-DD`: a date, whatever its values.
+    static func isDateShaped(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10 else { return false }
+        return bytes.enumerated().allSatisfy { index, byte in
+            index == 4 || index == 7 ? byte == UInt8(ascii: "-") : (48...57).contains(byte)
+        }
     }
 
     /// Ids appear in journal fields, reports and file names: change-ticket style, no spaces.
