@@ -29,9 +29,13 @@ struct FleetJournalReader {
     static let kindByMessageID: [String: FleetEntry.Kind] = Dictionary(
         uniqueKeysWithValues: events.map { ($0.0.messageID, $0.1) })
 
+    /// One copy of each text repeated across entries (vendor and product names, phases, policy
+    /// ids, dates, scan ids): a fleet's entries repeat a few values thousands of times.
+    var pool: [String: String] = [:]
+
     /// What reading one file gave.
     struct FileResult {
-        var entries: [FleetEntry] = []
+        var entries = 0
         /// Entries with embargod's ids that root did not log (`_UID` is not 0): ignored.
         var untrusted = 0
         var truncated = false
@@ -69,7 +73,7 @@ struct FleetJournalReader {
     }
 
     /// embargod's entries of one file; `sequence` numbers them across files.
-    func read(file: String, sequence: inout Int) throws(JournalReadError) -> FileResult {
+    mutating func read(file: String, sequence: inout Int, into aggregator: inout FleetAggregator) throws(JournalReadError) -> FileResult {
         let reader = try JournalReader(.files([file]))
         for (event, _) in Self.events { try reader.addMatch("MESSAGE_ID", event.messageID) }
         var result = FileResult()
@@ -82,46 +86,57 @@ struct FleetJournalReader {
                 result.untrusted += 1
                 continue
             }
-            if result.entries.count >= Self.maximumEntriesPerFile {
+            if result.entries >= Self.maximumEntriesPerFile {
                 result.truncated = true
                 break
             }
             sequence += 1
-            result.entries.append(Self.entry(record, kind: kind, fallbackName: fallbackName, sequence: sequence))
+            result.entries += 1
+            aggregator.add(entry(record, kind: kind, fallbackName: fallbackName, sequence: sequence))
         }
         return result
     }
 
-    static func entry(_ record: JournalRecord, kind: FleetEntry.Kind, fallbackName: String, sequence: Int) -> FleetEntry {
-        let machineID = record.value("_MACHINE_ID").flatMap { isMachineID($0) ? $0 : nil }
-        let hostname = record.value("_HOSTNAME").flatMap { $0.isEmpty ? nil : $0 }
-        let identity = machineID.map { "machine:" + $0 } ?? hostname.map { "hostname:" + $0 } ?? "file:" + fallbackName
-        let root = record.value(EmbargoField.root) ?? "/"
+    mutating func intern(_ text: String?) -> String? {
+        guard let text else { return nil }
+        // Up to 15 UTF-8 bytes a String is stored inline: nothing to share.
+        if text.utf8.count <= 15 { return text }
+        if let existing = pool[text] { return existing }
+        pool[text] = text
+        return text
+    }
+
+    mutating func entry(_ record: JournalRecord, kind: FleetEntry.Kind, fallbackName: String, sequence: Int) -> FleetEntry {
+        func value(_ name: String) -> String? { intern(record.value(name)) }
+        let machineID = value("_MACHINE_ID").flatMap { Self.isMachineID($0) ? $0 : nil }
+        let hostname = value("_HOSTNAME").flatMap { $0.isEmpty ? nil : $0 }
+        let identity = intern(machineID.map { "machine:" + $0 } ?? hostname.map { "hostname:" + $0 } ?? "file:" + fallbackName) ?? ""
+        let root = value(EmbargoField.root) ?? "/"
         var time = record.realtime
         if let occurred = record.value(EmbargoField.occurredAt), let date = try? RFC3339.parse(occurred) { time = date }
         var entry = FleetEntry(
             kind: kind, time: time, host: FleetHostKey(identity: identity, root: root), hostname: hostname ?? (machineID == nil ? fallbackName : nil),
             machineID: machineID, sequence: sequence)
-        entry.findingID = record.value(EmbargoField.findingID)
-        entry.vendor = record.value(EmbargoField.vendor)
-        entry.vendorName = record.value(EmbargoField.vendorName)
-        entry.product = record.value(EmbargoField.product)
-        entry.productName = record.value(EmbargoField.productName)
-        entry.status = record.value(EmbargoField.status)
-        entry.severity = record.value(EmbargoField.severity)
-        entry.confidence = record.value(EmbargoField.confidence)
-        entry.phase = record.value(EmbargoField.phase)
-        entry.effective = record.value(EmbargoField.effective)
-        entry.packageIDs = Array(record.values(EmbargoField.packageID).prefix(maximumPackagesPerEntry))
-        entry.installedAt = record.value(EmbargoField.installedAt)
-        entry.waiverID = record.value(EmbargoField.waiverID)
-        entry.waiverExpires = record.value(EmbargoField.waiverExpires)
-        entry.firstSeen = record.value(EmbargoField.firstSeen)
-        entry.scanID = record.value(EmbargoField.scanID)
-        entry.policyID = record.value(EmbargoField.policyID)
-        entry.policyVersion = record.value(EmbargoField.policyVersion)
-        entry.profile = record.value(EmbargoField.profile)
-        entry.verdict = record.value(EmbargoField.verdict)
+        entry.findingID = value(EmbargoField.findingID)
+        entry.vendor = value(EmbargoField.vendor)
+        entry.vendorName = value(EmbargoField.vendorName)
+        entry.product = value(EmbargoField.product)
+        entry.productName = value(EmbargoField.productName)
+        entry.status = value(EmbargoField.status)
+        entry.severity = value(EmbargoField.severity)
+        entry.confidence = value(EmbargoField.confidence)
+        entry.phase = value(EmbargoField.phase)
+        entry.effective = value(EmbargoField.effective)
+        entry.packageIDs = record.values(EmbargoField.packageID).prefix(Self.maximumPackagesPerEntry).compactMap { intern($0) }
+        entry.installedAt = value(EmbargoField.installedAt)
+        entry.waiverID = value(EmbargoField.waiverID)
+        entry.waiverExpires = value(EmbargoField.waiverExpires)
+        entry.firstSeen = value(EmbargoField.firstSeen)
+        entry.scanID = value(EmbargoField.scanID)
+        entry.policyID = value(EmbargoField.policyID)
+        entry.policyVersion = value(EmbargoField.policyVersion)
+        entry.profile = value(EmbargoField.profile)
+        entry.verdict = value(EmbargoField.verdict)
         entry.findingCount = record.value(EmbargoField.findings).flatMap { Int($0) }
         entry.errorCount = record.value(EmbargoField.errors).flatMap { Int($0) }
         if kind == .scanError { entry.message = record.value(EmbargoField.error) ?? record.value("MESSAGE") }

@@ -18,8 +18,8 @@ struct FleetReport {
             throw ExitStatus.usageOrFailure.exitCode
         }
         let asOf = try command.asOf.map(parseInstant)
-        let reader = FleetJournalReader()
-        var entries: [FleetEntry] = []
+        var reader = FleetJournalReader()
+        var aggregator = FleetAggregator(asOf: asOf)
         var sources: [FleetReportDocument.Source] = []
         var problems: [FleetReportDocument.SourceProblem] = []
         var sequence = 0
@@ -35,9 +35,8 @@ struct FleetReport {
             var untrusted = 0
             for file in files {
                 do {
-                    let result = try reader.read(file: file, sequence: &sequence)
-                    entries += result.entries
-                    count += result.entries.count
+                    let result = try reader.read(file: file, sequence: &sequence, into: &aggregator)
+                    count += result.entries
                     untrusted += result.untrusted
                     filesRead += 1
                     if result.truncated {
@@ -58,17 +57,16 @@ struct FleetReport {
             printError("embargo: no journal file could be read in \(command.journalDirectories.joined(separator: ", "))")
             throw ExitStatus.usageOrFailure.exitCode
         }
-        let report = FleetAggregator(asOf: asOf).aggregate(
-            entries, sources: sources, problems: problems, toolVersion: EmbargoVersion.current, generatedAt: Self.generatedAt())
-        entries = []
+        let report = aggregator.finish(
+            sources: sources, problems: problems, toolVersion: EmbargoVersion.current, generatedAt: Self.generatedAt())
         for problem in problems { printError("embargo: \(problem.file): \(problem.message)") }
-        let data: Data
+        let sink = try OutputSink(path: command.output)
         switch command.format {
-        case .json: data = Data(FleetJSONRenderer.render(report))
-        case .csv: data = Data(FleetCSVRenderer.render(report).utf8)
-        default: data = Data(FleetTextRenderer.render(report).utf8)
+        case .json: FleetJSONRenderer.write(report) { sink.write($0) }
+        case .csv: sink.write(Array(FleetCSVRenderer.render(report).utf8))
+        default: sink.write(Array(FleetTextRenderer.render(report).utf8))
         }
-        try write(data)
+        try sink.finish()
         throw (report.hasViolation ? ExitStatus.violation : ExitStatus.clean).exitCode
     }
 
@@ -79,17 +77,75 @@ struct FleetReport {
         }
         return Date()
     }
+}
 
-    private func write(_ data: Data) throws {
-        if let output = command.output {
-            do {
-                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-            } catch {
-                printError("embargo: cannot write \(output): \(error.localizedDescription)")
+/// Standard output, or a file replaced atomically (written to a temporary file beside it, then
+/// renamed), taking the report in pieces.
+final class OutputSink {
+    let path: String?
+    private let handle: FileHandle
+    private let temporary: String?
+    private var failure: (any Error)?
+
+    init(path: String?) throws {
+        self.path = path
+        guard let path else {
+            handle = FileHandle.standardOutput
+            temporary = nil
+            return
+        }
+        // A device or pipe (`-o /dev/null`, `-o /dev/stdout`) is written as it is: renaming a
+        // temporary file over it would replace the device.
+        var status = stat()
+        if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                printError("embargo: cannot write \(path)")
                 throw ExitStatus.usageOrFailure.exitCode
             }
-        } else {
-            FileHandle.standardOutput.write(data)
+            self.handle = handle
+            temporary = nil
+            return
+        }
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
+        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
+            printError("embargo: cannot write \(path)")
+            throw ExitStatus.usageOrFailure.exitCode
+        }
+        self.handle = handle
+        self.temporary = temporary
+    }
+
+    func write(_ bytes: [UInt8]) {
+        guard failure == nil else { return }
+        do {
+            try handle.write(contentsOf: bytes)
+        } catch {
+            failure = error
+        }
+    }
+
+    func finish() throws {
+        guard let path else { return }
+        guard let temporary else {
+            try? handle.close()
+            if let failure {
+                printError("embargo: cannot write \(path): \(failure.localizedDescription)")
+                throw ExitStatus.usageOrFailure.exitCode
+            }
+            return
+        }
+        try? handle.close()
+        if let failure {
+            try? FileManager.default.removeItem(atPath: temporary)
+            printError("embargo: cannot write \(path): \(failure.localizedDescription)")
+            throw ExitStatus.usageOrFailure.exitCode
+        }
+        if rename(temporary, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            printError("embargo: cannot write \(path): \(reason)")
+            throw ExitStatus.usageOrFailure.exitCode
         }
     }
 }

@@ -117,8 +117,12 @@ struct OutputOptions: ParsableArguments {
 
     func write(_ data: Data) throws {
         if let output {
+            // Atomic (a temporary file renamed over the target) only for regular files: renaming
+            // over a device or pipe (`-o /dev/stdout`, a FIFO) would replace it with a file.
+            var status = stat()
+            let special = stat(output, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG
             do {
-                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+                try data.write(to: URL(fileURLWithPath: output), options: special ? [] : .atomic)
             } catch {
                 throw CommandFailure("cannot write \(output): \(error.localizedDescription)")
             }

@@ -6,6 +6,10 @@ import Foundation
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `embargo report --journal-directory`: journal files of several hosts, built with
 /// systemd-journal-remote from export-format input whose entries are the very entries embargod
 /// writes (`JournalEntries` over real findings of the test policy), plus the trusted fields the
@@ -361,6 +365,37 @@ struct FleetReportTests {
         let empty = try TemporaryDirectory(prefix: "embargo-fleet-empty")
         let none = try Self.report(["--journal-directory", empty.path]).0
         #expect(none.status == 2, "no journal file at all is a failure, not a compliant fleet")
+    }
+}
+
+extension FleetReportTests {
+    static func fileType(_ path: String) -> mode_t {
+        var status = stat()
+        return lstat(path, &status) == 0 ? status.st_mode & S_IFMT : 0
+    }
+
+    @Test("-o FILE replaces the file atomically; -o onto a device writes through it and leaves the device")
+    func outputFiles() throws {
+        let fleet = try Self.fleet.get()
+        let directory = try TemporaryDirectory(prefix: "embargo-fleet-output")
+        let file = directory.path + "/fleet.json"
+        let written = try Self.report(["--journal-directory", fleet.perHost.path, "--format", "json", "-o", file]).0
+        #expect(written.status == 1)
+        #expect(written.stdout.isEmpty)
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any]
+        #expect(document?["schema"] as? String == "embargo.fleet-report/v1")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["fleet.json"], "no temporary file left")
+        guard getuid() == 0 else { return }
+        // A character device like /dev/null (mknod needs root): never renamed over.
+        let device = directory.path + "/null"
+        try Command.check("mknod", [device, "c", "1", "3"])
+        let toDevice = try Self.report(["--journal-directory", fleet.perHost.path, "--format", "json", "-o", device]).0
+        #expect(toDevice.status == 1, "\(toDevice.stderr)")
+        #expect(Self.fileType(device) == S_IFCHR)
+        let empty = try TemporaryDirectory(prefix: "embargo-empty-root")
+        let inventory = try EmbargoProcess.run(["inventory", "--root", empty.path, "--format", "json", "-o", device])
+        #expect(inventory.status == 0, "\(inventory.stderr)")
+        #expect(Self.fileType(device) == S_IFCHR, "the shared output option writes through a device too")
     }
 }
 

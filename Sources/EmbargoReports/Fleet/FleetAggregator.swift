@@ -7,9 +7,29 @@ import Foundation
 /// report out; the cost is one sort per host and one pass.
 public struct FleetAggregator {
     public var asOf: Date?
+    /// Entries collected so far, by host (kept apart from the start: no second copy of the fleet).
+    private var byHost: [FleetHostKey: [FleetEntry]] = [:]
+    public private(set) var collected = 0
 
     public init(asOf: Date? = nil) {
         self.asOf = asOf
+    }
+
+    /// Takes one entry (entries after the as-of instant are dropped here).
+    public mutating func add(_ entry: FleetEntry) {
+        if let asOf, entry.time > asOf { return }
+        byHost[entry.host, default: []].append(entry)
+        collected += 1
+    }
+
+    /// Replays every host collected with ``add(_:)``.
+    public mutating func finish(
+        sources: [FleetReportDocument.Source], problems: [FleetReportDocument.SourceProblem], toolVersion: String,
+        generatedAt: Date
+    ) -> FleetReportDocument {
+        let grouped = byHost
+        byHost = [:]
+        return report(grouped, sources: sources, problems: problems, toolVersion: toolVersion, generatedAt: generatedAt)
     }
 
     /// What one host's replay keeps while it runs.
@@ -31,10 +51,15 @@ public struct FleetAggregator {
         _ entries: [FleetEntry], sources: [FleetReportDocument.Source], problems: [FleetReportDocument.SourceProblem],
         toolVersion: String, generatedAt: Date
     ) -> FleetReportDocument {
-        var byHost: [FleetHostKey: [FleetEntry]] = [:]
-        for entry in entries where asOf.map({ entry.time <= $0 }) ?? true {
-            byHost[entry.host, default: []].append(entry)
-        }
+        var aggregator = self
+        for entry in entries { aggregator.add(entry) }
+        return aggregator.finish(sources: sources, problems: problems, toolVersion: toolVersion, generatedAt: generatedAt)
+    }
+
+    private func report(
+        _ byHost: [FleetHostKey: [FleetEntry]], sources: [FleetReportDocument.Source],
+        problems: [FleetReportDocument.SourceProblem], toolVersion: String, generatedAt: Date
+    ) -> FleetReportDocument {
         var hosts: [FleetReportDocument.Host] = []
         hosts.reserveCapacity(byHost.count)
         for (key, hostEntries) in byHost {

@@ -4,13 +4,81 @@ import Foundation
 /// The fleet report as JSON (`embargo.fleet-report/v1`, docs/fleet-report.schema.json). Object keys
 /// are sorted; the same entries give the same bytes apart from `generatedAt`.
 public enum FleetJSONRenderer {
+    /// The whole document in memory (tests, small fleets).
     public static func render(_ report: FleetReportDocument) -> [UInt8] {
-        document(report).serialized()
+        var output: [UInt8] = []
+        write(report) { output += $0 }
+        return output
+    }
+
+    /// Writes the document in pieces of about `chunkSize` bytes: one host's or product's tree is
+    /// built at a time, so a fleet of thousands of hosts never exists twice in memory (once as the
+    /// report and once as JSON). The bytes are those of `document(report).serialized()`.
+    public static func write(_ report: FleetReportDocument, chunkSize: Int = 1 << 20, to sink: ([UInt8]) -> Void) {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(chunkSize + (1 << 16))
+        func flush(force: Bool = false) {
+            if buffer.count >= chunkSize || (force && !buffer.isEmpty) {
+                sink(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        func append(_ text: String) { buffer.append(contentsOf: text.utf8) }
+        let small = members(report)
+        // Every member in key order; the two large arrays are streamed element by element.
+        let keys = (small.map(\.0) + ["hosts", "products"]).sorted()
+        append("{")
+        for (index, key) in keys.enumerated() {
+            append(index == 0 ? "\n  " : ",\n  ")
+            append("\"\(key)\": ")
+            if let member = small.first(where: { $0.0 == key }) {
+                buffer += nested(member.1, depth: 1)
+            } else {
+                let count = key == "hosts" ? report.hosts.count : report.products.count
+                if count == 0 {
+                    append("[]")
+                    continue
+                }
+                append("[")
+                for element in 0..<count {
+                    append(element == 0 ? "\n    " : ",\n    ")
+                    let value = key == "hosts" ? host(report.hosts[element]) : product(report.products[element])
+                    buffer += nested(value, depth: 2)
+                    flush()
+                }
+                append("\n  ]")
+            }
+        }
+        append("\n}\n")
+        flush(force: true)
+    }
+
+    /// A value serialized to sit `depth` levels deep: JSON strings hold no raw line feed, so
+    /// every line feed is structure and is followed by the deeper indentation.
+    static func nested(_ value: JSONValue, depth: Int) -> [UInt8] {
+        var bytes = value.serialized()
+        if bytes.last == 0x0A { bytes.removeLast() }
+        guard bytes.contains(0x0A) else { return bytes }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + bytes.count / 8)
+        for byte in bytes {
+            result.append(byte)
+            if byte == 0x0A { result.append(contentsOf: repeatElement(0x20, count: depth * 2)) }
+        }
+        return result
     }
 
     static func time(_ date: Date?) -> JSONValue { date.map { .string(RFC3339.format($0)) } ?? .null }
 
     static func document(_ report: FleetReportDocument) -> JSONValue {
+        var object = Dictionary(uniqueKeysWithValues: members(report))
+        object["hosts"] = .array(report.hosts.map(host))
+        object["products"] = .array(report.products.map(product))
+        return .object(object)
+    }
+
+    /// Every top-level member but the two large arrays (`hosts`, `products`).
+    static func members(_ report: FleetReportDocument) -> [(String, JSONValue)] {
         var byStatus: [String: JSONValue] = [:]
         for (status, count) in report.findingsByStatus { byStatus[status] = .integer(count) }
         let summary: [String: JSONValue] = [
@@ -22,20 +90,21 @@ public enum FleetJSONRenderer {
             "products": .integer(report.products.count),
             "verdict": .string(report.hasViolation ? "non-compliant" : "compliant"),
         ]
-        return .object([
-            "schema": .string(FleetReportDocument.schemaIdentifier),
-            "tool": .object(["name": .string("embargo"), "version": .string(report.toolVersion)]),
-            "generatedAt": time(report.generatedAt),
-            "asOf": time(report.asOf),
-            "sources": .array(
-                report.sources.map {
-                    .object(["directory": .string($0.directory), "files": .integer($0.files), "entries": .integer($0.entries)])
-                }),
-            "problems": .array(report.problems.map { .object(["file": .string($0.file), "message": .string($0.message)]) }),
-            "summary": .object(summary),
-            "products": .array(report.products.map(product)),
-            "hosts": .array(report.hosts.map(host)),
-        ])
+        return [
+            ("schema", .string(FleetReportDocument.schemaIdentifier)),
+            ("tool", .object(["name": .string("embargo"), "version": .string(report.toolVersion)])),
+            ("generatedAt", time(report.generatedAt)),
+            ("asOf", time(report.asOf)),
+            (
+                "sources",
+                .array(
+                    report.sources.map {
+                        .object(["directory": .string($0.directory), "files": .integer($0.files), "entries": .integer($0.entries)])
+                    })
+            ),
+            ("problems", .array(report.problems.map { .object(["file": .string($0.file), "message": .string($0.message)]) })),
+            ("summary", .object(summary)),
+        ]
     }
 
     static func product(_ product: FleetReportDocument.Product) -> JSONValue {
