@@ -168,26 +168,34 @@ public struct FleetAggregator {
 
     /// Each held product with the hosts holding it, most violations first.
     func products(of hosts: [FleetReportDocument.Host]) -> [FleetReportDocument.Product] {
-        var products: [String: FleetReportDocument.Product] = [:]
+        // Mutated in place in an array (a dictionary value copied out and back would copy its
+        // holders at every append: quadratic in the hosts holding a product).
+        var products: [FleetReportDocument.Product] = []
+        var positions: [String: Int] = [:]
         for host in hosts {
             for finding in host.held {
-                var product =
-                    products[finding.findingID]
-                    ?? FleetReportDocument.Product(
-                        findingID: finding.findingID, vendor: finding.vendor, vendorName: finding.vendorName, product: finding.product,
-                        productName: finding.productName, holders: [], byStatus: [:], firstSeen: nil)
-                product.vendorName = product.vendorName ?? finding.vendorName
-                product.productName = product.productName ?? finding.productName
-                product.holders.append(
+                let position: Int
+                if let known = positions[finding.findingID] {
+                    position = known
+                } else {
+                    position = products.count
+                    positions[finding.findingID] = position
+                    products.append(
+                        FleetReportDocument.Product(
+                            findingID: finding.findingID, vendor: finding.vendor, vendorName: finding.vendorName,
+                            product: finding.product, productName: finding.productName, holders: [], byStatus: [:], firstSeen: nil))
+                }
+                products[position].vendorName = products[position].vendorName ?? finding.vendorName
+                products[position].productName = products[position].productName ?? finding.productName
+                products[position].holders.append(
                     .init(
                         host: host.displayName, machineID: host.machineID, root: host.root, status: finding.status,
                         firstSeen: finding.firstSeen))
-                product.byStatus[finding.status, default: 0] += 1
-                product.firstSeen = min(product.firstSeen ?? finding.firstSeen, finding.firstSeen)
-                products[finding.findingID] = product
+                products[position].byStatus[finding.status, default: 0] += 1
+                products[position].firstSeen = min(products[position].firstSeen ?? finding.firstSeen, finding.firstSeen)
             }
         }
-        return products.values.sorted { lhs, rhs in
+        return products.sorted { lhs, rhs in
             let left = lhs.byStatus["violation"] ?? 0
             let right = rhs.byStatus["violation"] ?? 0
             if left != right { return left > right }
