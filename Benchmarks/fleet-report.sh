@@ -11,7 +11,7 @@
 #           8 MB each, so 1,000 hosts take 8 GB of disk: sizes stop at SPLIT_MAX_HOSTS (1000)
 #   single  every host in one file (SplitMode=none)
 # Timed with the release build (Swift runtime linked statically), best of RUNS (3) after one
-# warm-up run, page cache warm; peak memory is the child's maximum resident set (wait4).
+# warm-up run, page cache warm; peak memory is the maximum resident set (GNU time).
 #
 # Usage: Benchmarks/fleet-report.sh
 # Environment: HOSTS_SPLIT ("250 500 1000"), HOSTS_SINGLE ("1000 2000 4000"), FINDINGS_PER_HOST
@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 scripts/install-dependencies build >/dev/null
 remote=/lib/systemd/systemd-journal-remote
 [ -x "$remote" ] || { echo "systemd-journal-remote is needed: apt-get install -y systemd-journal-remote" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "GNU time is needed: apt-get install -y time" >&2; exit 2; }
 swift build -c release --static-swift-stdlib --product embargo --scratch-path .build-static >/dev/null
 embargo="$(pwd)/.build-static/release/embargo"
 work=$(mktemp -d "${SCRATCH:-${TMPDIR:-/tmp}}/embargo-fleet-bench.XXXXXX")
@@ -131,14 +132,17 @@ def generate(layout, hosts):
     return directory, entries, size
 
 def measure(directory):
-    """(seconds, peak resident MB, exit status) of one report, through wait4."""
+    """(seconds, peak resident MB, exit status) of one report. The peak comes from GNU time, not
+    from this process's wait4: a child forked from Python starts with Python's resident pages
+    (here, the generated journals) and its maximum would count them."""
+    report = os.path.join(WORK, "time.txt")
     started = time.monotonic()
-    process = subprocess.Popen([EMBARGO, "report", "--journal-directory", directory, "--format", "json", "-o", "/dev/null"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report, EMBARGO, "report", "--journal-directory", directory,
+                              "--format", "json", "-o", "/dev/null"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.monotonic() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss / 1024, process.returncode
+    with open(report) as handle:
+        kilobytes = int(handle.read().split()[-1])
+    return elapsed, kilobytes / 1024, process.returncode
 
 cores = os.cpu_count()
 print(f"fleet report: {PER_HOST} findings per host, best of {RUNS} after a warm-up run, page cache warm, {cores} cores")
