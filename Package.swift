@@ -92,14 +92,18 @@ let package = Package(
         ),
         .target(
             name: "EmbargoReports",
-            dependencies: ["EmbargoInventory", "EmbargoPolicy", "EmbargoEvaluation"],
+            dependencies: [
+                "EmbargoInventory", "EmbargoPolicy", "EmbargoEvaluation",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "EmbargoAudit",
             dependencies: [
-                "EmbargoFileSystem", "EmbargoInventory", "EmbargoPolicy",
+                "CSystemd", "EmbargoFileSystem", "EmbargoInventory", "EmbargoPolicy",
                 "EmbargoCollectors", "EmbargoEvaluation", "EmbargoReports",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -113,6 +117,7 @@ let package = Package(
             dependencies: [
                 "EmbargoInventory", "EmbargoEvaluation", "EmbargoReports",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -131,7 +136,7 @@ let package = Package(
             name: "embargo",
             dependencies: [
                 "EmbargoAudit", "EmbargoInventory", "EmbargoPolicy", "EmbargoReports", "EmbargoCollectors",
-                "EmbargoJournal",
+                "EmbargoJournal", "EmbargoStore", "EmbargoEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -185,7 +190,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EmbargoReportsTests",
-            dependencies: ["EmbargoReports", "TestSupport"],
+            dependencies: [
+                "EmbargoReports", "EmbargoAudit", "EmbargoEvaluation", "EmbargoInventory", "EmbargoPolicy", "CSystemd",
+                "TestSupport",
+            ],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

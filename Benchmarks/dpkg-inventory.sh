@@ -6,10 +6,10 @@ set -eu
 cd "$(dirname "$0")/.."
 root="${1:-/}"
 scripts/install-dependencies build >/dev/null
-swift build -c release --product embargo >/dev/null
+swift build -c release --static-swift-stdlib --product embargo --scratch-path .build-static >/dev/null
 peers=$(Benchmarks/setup-peers.sh)
 export SYFT_CHECK_FOR_APP_UPDATE=false
-embargo=.build/release/embargo
+embargo=.build-static/release/embargo
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
 packages=$(dpkg-query --admindir="$root/var/lib/dpkg" -W | wc -l)
@@ -19,4 +19,4 @@ python3 Benchmarks/compare.py --title "dpkg inventory of $root" --runs 20 \
     "embargo inventory=$embargo inventory --root $root --format json" \
     "embargo scan=$embargo scan --root $root --format json" \
     "trivy rootfs@3=$peers/trivy rootfs --quiet --cache-dir $cache/trivy --skip-db-update --skip-java-db-update --skip-version-check --disable-telemetry --offline-scan --pkg-types os --format cyclonedx $root" \
-    "syft dpkg cataloger@2=$peers/syft scan -q dir:$root --select-catalogers dpkg -o syft-json"
+    "syft dpkg cataloger@1=$peers/syft scan -q dir:$root --select-catalogers dpkg -o syft-json"

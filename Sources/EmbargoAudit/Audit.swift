@@ -133,8 +133,21 @@ public enum Audit {
             tool: ToolInfo(version: EmbargoVersion.current), host: host,
             scan: ScanInfo(id: UUID().uuidString.lowercased(), startedAt: started, finishedAt: finished, sources: inventory.sources),
             asOf: asOf, profile: profile, policies: request.policies, findings: findings, issues: inventory.issues,
-            packageCount: inventory.packages.count)
+            packageCount: inventory.packages.count, scope: scope(of: request, inventory: inventory),
+            waivers: request.waivers.map { WaiverRecord($0, asOf: asOf, findings: findings, hostName: host.hostname) })
         return AuditResult(report: report, inventory: inventory)
+    }
+
+    /// What the scan covered, with the file walk's defaults resolved.
+    static func scope(of request: AuditRequest, inventory: Inventory) -> ScanScope {
+        let options = request.options
+        return ScanScope(
+            root: inventory.root, collectors: Array(Set(inventory.sources.map(\.collector))).sorted(),
+            walk: ScanScope.WalkScope(
+                enabled: options.walkFiles && !options.packagesOnly,
+                paths: options.walkPaths.isEmpty ? FileTreeWalker.defaultStartingDirectories : options.walkPaths,
+                exclusions: options.walkExclusions.isEmpty ? FileTreeWalker.defaultExclusions.sorted() : options.walkExclusions,
+                crossFileSystems: options.crossFileSystems))
     }
 
     /// Only the package databases: what `embargo inventory` shows.

@@ -13,7 +13,8 @@ enum HostIdentity {
         HostInfo(
             hostname: hostname(fileSystem), osRelease: osRelease(fileSystem),
             kernel: fileSystem.isLiveRoot ? uname().release : nil,
-            architecture: fileSystem.isLiveRoot ? uname().machine : nil, root: fileSystem.rootDescription)
+            architecture: fileSystem.isLiveRoot ? uname().machine : nil, root: fileSystem.rootDescription,
+            machineID: MachineIdentity.appSpecific(for: fileSystem))
     }
 
     static func hostname(_ fileSystem: RootFileSystem) -> String? {

@@ -156,7 +156,8 @@ public actor AuditEngine {
             tool: ToolInfo(version: EmbargoVersion.current), host: host,
             scan: ScanInfo(id: scanID, startedAt: started, finishedAt: Date(), sources: stored.inventory.sources), asOf: started,
             profile: profile, policies: policies, findings: findings, issues: stored.inventory.issues,
-            packageCount: stored.inventory.packages.count)
+            packageCount: stored.inventory.packages.count,
+            waivers: waivers.map { WaiverRecord($0, asOf: started, findings: findings, hostName: host.hostname) })
         return record(report: report, inventory: nil, kind: .reevaluation, inventoryScanID: stored.scan.id, context: context, started: started)
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import EmbargoInventory
 import EmbargoPolicy
 
@@ -11,12 +12,12 @@ enum Remediation {
         let allPackages = matches.compactMap(\.package)
         // A Debian package bundled inside a snap goes away with its snap, not with apt.
         for snap in Set(allPackages.compactMap { $0.metadata["bundledIn"] == "snap" ? $0.metadata["snap"] : nil }).sorted() {
-            add("snap remove --purge \(snap)  (the snap bundles the package)")
+            add("snap remove --purge \(shellQuoted(snap))  (the snap bundles the package)")
         }
         let packages = allPackages.filter { $0.metadata["bundledIn"] == nil }
         let byType = Dictionary(grouping: packages, by: \.type)
         for type in byType.keys.sorted() {
-            let names = Array(Set(byType[type]!.map(\.name))).sorted().joined(separator: " ")
+            let names = Array(Set(byType[type]!.map(\.name))).sorted().map(shellQuoted).joined(separator: " ")
             switch type {
             case .deb: add("apt-get purge \(names)")
             case .opkg: add("opkg remove \(names)")
@@ -31,13 +32,14 @@ enum Remediation {
             let evidence = match.evidence
             switch evidence.kind {
             case .service:
+                let unit = shellQuoted(evidence.locator)
                 if evidence.detail["manager"] == "sysv" {
-                    add("update-rc.d -f \(evidence.locator) remove && rm \(evidence.detail["path"] ?? "/etc/init.d/" + evidence.locator)")
+                    add("update-rc.d -f \(unit) remove && rm \(shellQuoted(evidence.detail["path"] ?? "/etc/init.d/" + evidence.locator))")
                 } else {
-                    add("systemctl disable --now \(evidence.locator) && rm \(evidence.detail["path"] ?? evidence.locator) && systemctl daemon-reload")
+                    add("systemctl disable --now \(unit) && rm \(shellQuoted(evidence.detail["path"] ?? evidence.locator)) && systemctl daemon-reload")
                 }
             case .file:
-                add("rm -rf \(evidence.locator)  (not owned by any package)")
+                add("rm -rf \(shellQuoted(evidence.locator))  (not owned by any package)")
             case .certificate:
                 let path = evidence.detail["path"] ?? "the trust store"
                 add("remove the certificate \"\(evidence.locator)\" from \(path), then run update-ca-certificates (Debian) or update-ca-trust (RHEL)")
@@ -47,8 +49,8 @@ enum Remediation {
             case .process:
                 add("stop \(evidence.locator)")
             case .kernelModule:
-                add("modprobe -r \(evidence.locator)")
-                if let path = evidence.detail["path"] { add("rm \(path)") }
+                add("modprobe -r \(shellQuoted(evidence.locator))")
+                if let path = evidence.detail["path"] { add("rm \(shellQuoted(path))") }
             case .package:
                 break
             }
@@ -56,4 +58,12 @@ enum Remediation {
         if let advice = product.remediation { add(advice) }
         return steps
     }
+}
+
+/// Quotes a word for a POSIX shell when it holds anything but safe characters, so a remediation
+/// command stays one harmless command whatever a file name contains (spaces, `;`, `$(...)`).
+func shellQuoted(_ word: String) -> String {
+    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:+=@%,-")
+    if !word.isEmpty && word.allSatisfy({ safe.contains($0) }) { return word }
+    return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

@@ -20,6 +20,6 @@ public enum StableJSON {
 /// The machine-readable report (`--format json`), described by `docs/report.schema.json`.
 public enum JSONReportRenderer {
     public static func render(_ report: AuditReport) throws -> Data {
-        try StableJSON.encode(report)
+        try ReportRenderer.render(report, format: .json)
     }
 }

@@ -39,7 +39,141 @@ public enum TextReportRenderer {
             out += "\n"
         }
         out += summaryLine(report) + "\n"
-        return out
+        return TerminalText.sanitized(out)
+    }
+
+    /// The full report (`embargo report --format text`): every header field, the findings as
+    /// ``render(_:)`` shows them, waivers, the change since the previous scan, the period, and
+    /// the document's SHA-256 on the last line.
+    public static func renderFull(_ report: AuditReport) -> String {
+        var out = "embargo compliance report\n"
+        var header: [[String]] = []
+        header.append(["report", report.reportID ?? "-"])
+        header.append(["generated", "\(report.generatedAt ?? report.scan.finishedAt) by \(report.tool.name) \(report.tool.version)"])
+        header.append(["host", hostLine(report.host)])
+        header.append(["root", report.host.root])
+        var scan = "\(report.scan.id) (\(report.scan.kind)\(report.scan.trigger.map { ", trigger \($0)" } ?? ""))"
+        scan += " \(report.scan.startedAt) to \(report.scan.finishedAt) (\(report.scan.durationSeconds) s)"
+        if report.scan.inventoryScanID != report.scan.id { scan += "; judges the inventory of scan \(report.scan.inventoryScanID)" }
+        header.append(["scan", scan])
+        header.append(["as of", report.asOf])
+        header.append(["profile", "\(report.profile.id) (\(report.profile.title))"])
+        header.append(["policy", "\(report.policy.id) \(report.policy.version), sha256 \(report.policy.sha256)"])
+        for file in report.policies {
+            header.append(["", "\(file.id) \(file.version) sha256 \(file.sha256) \(file.path)"])
+        }
+        header.append(["scope", scopeLine(report.scope)])
+        out += table(header.map { [$0[0].isEmpty ? "" : $0[0] + ":", $0[1]] }).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+        out += "\n\n"
+
+        if report.findings.isEmpty {
+            out += "No restricted software found.\n\n"
+        } else {
+            var rows: [[String]] = [["STATUS", "SEVERITY", "VENDOR", "PRODUCT", "INSTALLED", "UPDATED", "PHASE", "EVIDENCE"]]
+            for finding in report.findings {
+                rows.append([
+                    finding.status.rawValue, finding.severity.rawValue, finding.vendor, finding.product,
+                    finding.installedAt.map(RFC3339.formatDate) ?? "-", finding.updatedAt.map(RFC3339.formatDate) ?? "-",
+                    phaseColumn(finding), evidenceColumn(finding),
+                ])
+            }
+            out += table(rows) + "\n"
+            for finding in report.findings { out += details(finding) }
+        }
+
+        out += "Waivers (\(report.waivers.count) loaded):\n"
+        if report.waivers.isEmpty { out += "  none\n" }
+        for waiver in report.waivers {
+            let covers = waiver.covers.isEmpty ? "no finding" : waiver.covers.joined(separator: ", ")
+            let approver = waiver.approver.map { ", approved by \($0)" } ?? ""
+            out += "  \(waiver.id): \(waiver.state.rawValue), expires \(waiver.expires); covers \(covers): \(waiver.reason)\(approver)\n"
+        }
+        out += "\n"
+
+        if let changes = report.changes {
+            out += changesText(changes, title: "Changes since scan \(changes.from.id) (\(changes.from.startedAt))")
+        } else {
+            out += "Changes: no earlier scan to compare with.\n\n"
+        }
+        if let period = report.period {
+            out += "Period since \(period.since): \(period.scans.count) scan(s)\n"
+            var rows: [[String]] = [["SCAN", "KIND", "STARTED", "FINDINGS", "VIOLATION", "PACKAGES", "ERRORS"]]
+            for scan in period.scans {
+                rows.append([
+                    scan.id, scan.kind, scan.startedAt, String(scan.findings), String(scan.byStatus["violation"] ?? 0),
+                    String(scan.packages), String(scan.errors),
+                ])
+            }
+            out += table(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+            for event in period.events {
+                let status = [event.oldStatus, event.newStatus].compactMap { $0 }.joined(separator: " -> ")
+                out += "  \(event.at) \(event.event) \(event.findingID)\(status.isEmpty ? "" : " " + status)\(event.detail.map { " (\($0))" } ?? "")\n"
+            }
+            out += "\n"
+        }
+        if report.errors.isEmpty {
+            out += "Scan problems: none.\n\n"
+        } else {
+            out += "Scan problems (the scan went on):\n"
+            for issue in report.errors {
+                out += "  \(issue.severity.rawValue): \(issue.location.text): \(issue.message) [\(issue.code)]\n"
+            }
+            out += "\n"
+        }
+        out += summaryLine(report) + "\n"
+        out += "report sha256: \(report.reportSHA256 ?? ReportIdentity.digestPlaceholder)\n"
+        return TerminalText.sanitized(out)
+    }
+
+    static func hostLine(_ host: HostInfo) -> String {
+        var parts = [host.hostname ?? "(unknown host name)"]
+        if let os = host.osRelease?.prettyName ?? host.osRelease?.id { parts.append(os) }
+        if let kernel = host.kernel { parts.append("kernel \(kernel)") }
+        if let architecture = host.architecture { parts.append(architecture) }
+        parts.append("machine id \(host.machineID ?? "unknown")")
+        return parts.joined(separator: "; ")
+    }
+
+    static func scopeLine(_ scope: ScanScope?) -> String {
+        guard let scope else { return "not recorded" }
+        var text = "collectors \(scope.collectors.isEmpty ? "none" : scope.collectors.joined(separator: ", "))"
+        if scope.walk.enabled {
+            text += "; walked \(scope.walk.paths.joined(separator: ", "))"
+            if !scope.walk.exclusions.isEmpty { text += " excluding \(scope.walk.exclusions.joined(separator: ", "))" }
+            text += scope.walk.crossFileSystems ? " (across file systems)" : " (one file system)"
+        } else {
+            text += "; no file walk"
+        }
+        return text
+    }
+
+    /// A comparison as `embargo diff` and the text report print it.
+    public static func changesText(_ changes: ScanComparison, title: String) -> String {
+        var out = title + ":\n"
+        out += "  Findings: \(changes.findings.added.count) added, \(changes.findings.removed.count) removed, \(changes.findings.changed.count) changed\n"
+        for finding in changes.findings.added {
+            out += "    + \(finding.id) \(finding.status) \(finding.severity)\(finding.packages.isEmpty ? "" : " (" + finding.packages.joined(separator: ", ") + ")")\n"
+        }
+        for finding in changes.findings.removed {
+            out += "    - \(finding.id) (was \(finding.status))\n"
+        }
+        for finding in changes.findings.changed {
+            for change in finding.changes {
+                out += "    ~ \(finding.id) \(change.field): \(change.from ?? "(none)") -> \(change.to ?? "(none)")\n"
+            }
+        }
+        let packages = changes.packages
+        if packages.compared {
+            out += "  Software: \(packages.added.count) added, \(packages.removed.count) removed, \(packages.changed.count) changed\n"
+            for package in packages.added { out += "    + \(package.id)\n" }
+            for package in packages.removed { out += "    - \(package.id)\n" }
+            for package in packages.changed {
+                out += "    ~ \(package.type):\(package.name)\(package.arch.map { ":" + $0 } ?? "") \(package.from) -> \(package.to)\n"
+            }
+        } else {
+            out += "  Software: not compared: \(packages.note ?? "package lists unavailable")\n"
+        }
+        return TerminalText.sanitized(out + "\n")
     }
 
     public static func summaryLine(_ report: AuditReport) -> String {
@@ -112,6 +246,27 @@ public enum TextReportRenderer {
             row.enumerated().map { index, cell in index == columns - 1 ? cell : cell.padding(to: widths[index]) }
                 .joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Text for a terminal: control characters from file names, package fields or certificate
+/// subjects would move the cursor or recolour the screen, so they are shown as `\xNN`.
+enum TerminalText {
+    static func sanitized(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) {
+                out.append(contentsOf: String(format: "\\x%02x", scalar.value).unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.value < 0x20 && scalar != "\n") || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
     }
 }
 

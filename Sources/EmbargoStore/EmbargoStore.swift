@@ -1,3 +1,4 @@
+import Crypto
 import EmbargoEvaluation
 import EmbargoInventory
 import EmbargoReports
@@ -55,9 +56,11 @@ public struct RetentionPolicy: Sendable, Hashable {
 /// finding with its status history, and the journal outbox. SQLite in WAL mode; every scan is
 /// one transaction, so `kill -9` at any moment leaves the last complete scan intact.
 ///
-/// The read API is what `embargo history`, `embargo diff A B` and `embargo report --scan ID`
-/// need: ``scans(limit:)``, ``scan(id:)``, ``report(scanID:)``, ``findings(scanID:)``,
-/// ``inventory(scanID:)``, ``history(findingID:)``.
+/// The read API is what `embargo history`, `embargo diff A B` and `embargo report` need:
+/// ``scans(limit:)``, ``scans(since:limit:)``, ``scan(id:)``, ``scan(before:)``,
+/// ``report(scanID:)``, ``findings(scanID:)``, ``inventory(scanID:)``, ``packageList(scanID:)``
+/// (kept for every scan, unlike inventories), ``retainedData()``, ``history(findingID:limit:)``,
+/// ``history(since:limit:)``.
 public final class EmbargoStore: Sendable {
     /// The database file name inside the state directory.
     public static let fileName = "embargo.sqlite"
@@ -102,22 +105,35 @@ public final class EmbargoStore: Sendable {
             let report = try encoder.encode(commit.report)
             let counts = try encoder.encode(commit.scan.countsByStatus)
             let inventory = try commit.inventory.map { try encoder.encode($0) }
+            let packageList = try commit.inventory.map { try PackageList.encode($0.packages.map(\.id)) }
             let tracked = try commit.tracked.map { ($0, try encoder.encode($0.finding), try encoder.encode($0.reminders.sorted())) }
             try pool.write { db in
                 let scan = commit.scan
+                // The scan's package list: its own (stored once per distinct list), or, for a
+                // re-evaluation, the list of the scan whose inventory it judged.
+                let listDigest: String?
+                if let packageList {
+                    listDigest = packageList.digest
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO package_list (digest, count, ids) VALUES (?, ?, ?)",
+                        arguments: [packageList.digest, packageList.count, packageList.data])
+                } else {
+                    listDigest = try String.fetchOne(
+                        db, sql: "SELECT package_list FROM scan WHERE id = ?", arguments: [scan.inventoryScanID])
+                }
                 try db.execute(
                     sql: """
                         INSERT INTO scan (id, kind, trigger, started_at, finished_at, as_of, root, profile, policy_id,
                           policy_version, policy_sha256, inventory_scan_id, package_count, finding_count, violation_count,
-                          counts, error_count, warning_count, found_count, changed_count, resolved_count, report)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          counts, error_count, warning_count, found_count, changed_count, resolved_count, report, package_list)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         scan.id, scan.kind.rawValue, scan.trigger, Self.seconds(scan.startedAt), Self.seconds(scan.finishedAt),
                         Self.seconds(scan.asOf), scan.root,
                         scan.profile, scan.policyID, scan.policyVersion, scan.policySHA256, scan.inventoryScanID,
                         scan.packageCount, scan.findingCount, scan.violationCount, counts, scan.errorCount,
-                        scan.warningCount, scan.foundCount, scan.changedCount, scan.resolvedCount, report,
+                        scan.warningCount, scan.foundCount, scan.changedCount, scan.resolvedCount, report, listDigest,
                     ])
                 if let inventory {
                     try db.execute(
@@ -276,6 +292,69 @@ public final class EmbargoStore: Sendable {
         return (scan, inventory)
     }
 
+    /// Scans that started at or after an instant, oldest first.
+    public func scans(since: Date, limit: Int = 10_000) throws(StoreError) -> [ScanRecord] {
+        try read("list scans since \(RFC3339.format(since))") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.scanColumns) FROM scan WHERE started_at >= ? ORDER BY started_at, rowid LIMIT ?",
+                arguments: [Self.seconds(since), limit]
+            ).map(Self.scanRecord)
+        }
+    }
+
+    /// The scan recorded just before this one (by start time), if it is still kept.
+    public func scan(before scan: ScanRecord) throws(StoreError) -> ScanRecord? {
+        try read("find the scan before \(scan.id)") { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(Self.scanColumns) FROM scan
+                    WHERE started_at < ? OR (started_at = ? AND rowid < (SELECT rowid FROM scan WHERE id = ?))
+                    ORDER BY started_at DESC, rowid DESC LIMIT 1
+                    """,
+                arguments: [Self.seconds(scan.startedAt), Self.seconds(scan.startedAt), scan.id]
+            ).map(Self.scanRecord)
+        }
+    }
+
+    /// The last scan that started before an instant.
+    public func scan(startedBefore instant: Date) throws(StoreError) -> ScanRecord? {
+        try read("find the scan before \(RFC3339.format(instant))") { db in
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.scanColumns) FROM scan WHERE started_at < ? ORDER BY started_at DESC, rowid DESC LIMIT 1",
+                arguments: [Self.seconds(instant)]
+            ).map(Self.scanRecord)
+        }
+    }
+
+    /// The identities of the packages a scan saw (a re-evaluation: those of the scan it judged).
+    ///
+    /// Kept for every retained scan, unlike full inventories (``RetentionPolicy/inventories``);
+    /// nil for scans recorded before the store kept package lists (schema v1), or when the
+    /// database was written by such a version and opened read-only.
+    public func packageList(scanID: String) throws(StoreError) -> [PackageID]? {
+        try read("read the package list of \(scanID)") { db in
+            guard try db.columns(in: "scan").contains(where: { $0.name == "package_list" }) else { return nil }
+            guard
+                let data = try Data.fetchOne(
+                    db, sql: "SELECT package_list.ids FROM scan JOIN package_list ON package_list.digest = scan.package_list WHERE scan.id = ?",
+                    arguments: [scanID])
+            else { return nil }
+            return try PackageList.decode(data)
+        }
+    }
+
+    /// Which scans still have their full inventory, and which a package list (so software can be
+    /// compared), for `embargo history`.
+    public func retainedData() throws(StoreError) -> (inventories: Set<String>, packageLists: Set<String>) {
+        try read("read what each scan keeps") { db in
+            let inventories = Set(try String.fetchAll(db, sql: "SELECT scan_id FROM inventory"))
+            guard try db.columns(in: "scan").contains(where: { $0.name == "package_list" }) else { return (inventories, []) }
+            let lists = Set(try String.fetchAll(db, sql: "SELECT id FROM scan WHERE package_list IS NOT NULL"))
+            return (inventories, lists)
+        }
+    }
+
     /// The differential state of every finding ever seen (open ones only unless asked).
     public func trackedFindings(includeResolved: Bool = true) throws(StoreError) -> [TrackedFinding] {
         try read("read findings") { db in
@@ -307,6 +386,26 @@ public final class EmbargoStore: Sendable {
                       old_severity, new_severity, detail FROM finding_event \(filter) ORDER BY id LIMIT ?
                     """,
                 arguments: arguments
+            ).map { row in
+                FindingHistoryEntry(
+                    id: row["id"], findingID: row["finding_id"], scanID: row["scan_id"], at: Self.date(row["at"]), event: row["event"],
+                    oldStatus: row["old_status"], newStatus: row["new_status"], oldPhase: row["old_phase"],
+                    newPhase: row["new_phase"], oldSeverity: row["old_severity"], newSeverity: row["new_severity"],
+                    detail: row["detail"])
+            }
+        }
+    }
+
+    /// Finding events recorded at or after an instant, oldest first.
+    public func history(since: Date, limit: Int = 10_000) throws(StoreError) -> [FindingHistoryEntry] {
+        try read("read history since \(RFC3339.format(since))") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, finding_id, scan_id, at, event, old_status, new_status, old_phase, new_phase,
+                      old_severity, new_severity, detail FROM finding_event WHERE at >= ? ORDER BY at, id LIMIT ?
+                    """,
+                arguments: [Self.seconds(since), limit]
             ).map { row in
                 FindingHistoryEntry(
                     id: row["id"], findingID: row["finding_id"], scanID: row["scan_id"], at: Self.date(row["at"]), event: row["event"],
@@ -400,6 +499,8 @@ public final class EmbargoStore: Sendable {
                   AND id NOT IN (SELECT last_scan_id FROM finding)
                   AND id NOT IN (SELECT scan_id FROM inventory)
                 """, arguments: [seconds(horizon)])
+        try db.execute(
+            sql: "DELETE FROM package_list WHERE digest NOT IN (SELECT package_list FROM scan WHERE package_list IS NOT NULL)")
     }
 
     static var migrator: DatabaseMigrator {
@@ -483,6 +584,62 @@ public final class EmbargoStore: Sendable {
                     );
                     """)
         }
+        // v2: a compact package list per scan, so `embargo diff` and reports compare software
+        // for every retained scan, not only those whose full inventory is kept. Lists are
+        // stored once per distinct content (most scans see the same packages as the one before).
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE package_list (
+                      digest TEXT PRIMARY KEY NOT NULL,
+                      count INTEGER NOT NULL,
+                      ids BLOB NOT NULL
+                    );
+                    ALTER TABLE scan ADD COLUMN package_list TEXT REFERENCES package_list(digest);
+                    """)
+            // Scans whose inventory is still kept get their list now.
+            let rows = try Row.fetchAll(db, sql: "SELECT scan_id, data FROM inventory")
+            for row in rows {
+                guard let inventory = try? decoder.decode(Inventory.self, from: row["data"] as Data) else { continue }
+                let list = try PackageList.encode(inventory.packages.map(\.id))
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO package_list (digest, count, ids) VALUES (?, ?, ?)",
+                    arguments: [list.digest, list.count, list.data])
+                try db.execute(
+                    sql: "UPDATE scan SET package_list = ? WHERE id = ? OR inventory_scan_id = ?",
+                    arguments: [list.digest, row["scan_id"] as String, row["scan_id"] as String])
+            }
+        }
         return migrator
+    }
+}
+
+/// A scan's packages as identities only: `[[type, name, arch or null, version], ...]` in JSON,
+/// sorted, with its SHA-256 as the key it is stored under.
+enum PackageList {
+    struct Encoded {
+        var digest: String
+        var count: Int
+        var data: Data
+    }
+
+    static func encode(_ ids: [PackageID]) throws -> Encoded {
+        let unique = Array(Set(ids)).sorted()
+        let rows: [[String?]] = unique.map { [$0.type.rawValue, $0.name, $0.arch, $0.version] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let data = try encoder.encode(rows)
+        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return Encoded(digest: digest, count: unique.count, data: data)
+    }
+
+    static func decode(_ data: Data) throws -> [PackageID] {
+        let rows = try JSONDecoder().decode([[String?]].self, from: data)
+        return rows.compactMap { row in
+            guard row.count == 4, let typeName = row[0], let type = PackageType(rawValue: typeName), let name = row[1],
+                let version = row[3]
+            else { return nil }
+            return PackageID(type: type, name: name, arch: row[2], version: version)
+        }
     }
 }

@@ -72,6 +72,13 @@ struct InventoryCommandTests {
         let (_, document) = try EmbargoProcess.json(["inventory", "--root", root.path, "--format", "json"])
         let tz = try #require((document["packages"] as? [[String: Any]])?.first)
         #expect(tz["installedAt"] as? String == "2024-01-15T11:00:00Z")
+        // A container's copy of its zone file (no link naming the zone) is read as a TZif file.
+        try FileManager.default.removeItem(atPath: root.path + "/etc/localtime")
+        try root.directory.copy(
+            URL(fileURLWithPath: "/usr/share/zoneinfo/America/New_York").resolvingSymlinksInPath(), to: "etc/localtime")
+        let (_, copied) = try EmbargoProcess.json(["inventory", "--root", root.path, "--format", "json"])
+        let newYork = try #require((copied["packages"] as? [[String: Any]])?.first)
+        #expect(newYork["installedAt"] as? String == "2024-01-15T17:00:00Z")
     }
 
     @Test("a damaged status file: located errors, the other packages still listed, exit 0")

@@ -187,7 +187,7 @@ struct ScanCommandTests {
         let output = try EmbargoProcess.run(["scan", "--root", root.path, "--format", "json", "--output", file.path])
         #expect(output.stdout.isEmpty)
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any]
-        #expect(report?["schema"] as? String == "embargo.report/v1")
+        #expect(report?["schema"] as? String == "embargo.report/v2")
     }
 
     @Test("the JSON report validates against docs/report.schema.json", .enabled(if: JSONSchemaValidator.isAvailable, "needs python3 jsonschema"))

@@ -76,6 +76,23 @@ struct WaiverCommandTests {
         #expect(text.status == 1)
         #expect(text.stdout.contains("waiver CHG-2024-118 EXPIRED until 2025-03-31T04:00:00Z"), "\(text.stdout)")
 
+        // The report lists every waiver loaded, with its state and the findings it covers.
+        let (_, document) = try EmbargoProcess.json([
+            "scan", "--root", fixture.root.path, "--as-of", "2025-04-15", "--waivers", file, "--format", "json",
+        ])
+        let record = try #require((document["waivers"] as? [[String: Any]])?.first)
+        #expect(record["id"] as? String == "CHG-2024-118")
+        #expect(record["state"] as? String == "expired")
+        #expect(record["covers"] as? [String] == ["kaspersky/kesl"])
+
+        // embargo report --scan-now takes the same waivers.
+        let (fresh, freshReport) = try EmbargoProcess.json([
+            "report", "--scan-now", "--root", fixture.root.path, "--as-of", "2024-12-01", "--waivers", file, "--format", "json",
+        ])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        let freshFinding = (freshReport["findings"] as? [[String: Any]])?.first { $0["product"] as? String == "kesl" }
+        #expect(freshFinding?["status"] as? String == "waived")
+
         let (without, withoutFinding) = try Self.scan(fixture.root, asOf: "2024-12-01", [])
         #expect(without.status == 1, "no waiver given: a violation")
         #expect(withoutFinding?["waiver"] is NSNull)

@@ -133,6 +133,16 @@ struct EvaluatorTests {
         #expect(generic.confidence == .medium)
     }
 
+    @Test("remediation commands quote hostile names so copying them runs one harmless command")
+    func remediationQuoting() throws {
+        let hostile = FileRecord(path: "/opt/acme/agent/x; rm -rf / #'$(id)", modifiedAt: Self.date("2024-10-02T00:00:00Z"), foundBy: "policy-paths")
+        let finding = try #require(Self.evaluate(Inventory(root: "/", files: [hostile]), asOf: "2025-01-01T00:00:00Z").first)
+        #expect(finding.remediation.first == "rm -rf '/opt/acme/agent/x; rm -rf / #'\\''$(id)'  (not owned by any package)")
+        let plain = FileRecord(path: "/opt/acme/agent/bin/agentd", foundBy: "policy-paths")
+        let simple = try #require(Self.evaluate(Inventory(root: "/", files: [plain]), asOf: "2025-01-01T00:00:00Z").first)
+        #expect(simple.remediation.first == "rm -rf /opt/acme/agent/bin/agentd  (not owned by any package)")
+    }
+
     @Test("a marker alone is weak: the finding is suspected, not a violation")
     func markerOnly() throws {
         let renamed = FileRecord(path: "/usr/local/bin/helper", markers: ["acme-agent-control"], foundBy: "file-walk")

@@ -36,72 +36,6 @@ func walk(
     return result
 }
 
-/// Makes special files and names the Foundation API cannot.
-enum SpecialFiles {
-    static func fifo(_ path: String) throws {
-        guard mkfifo(path, 0o644) == 0 else { throw POSIXError(.init(rawValue: errno)!) }
-    }
-
-    /// A listening Unix socket bound at `path` (closed afterwards; the socket file stays).
-    static func socket(_ path: String) throws {
-        let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw POSIXError(.init(rawValue: errno)!) }
-        defer { close(descriptor) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw POSIXError(.ENAMETOOLONG) }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in bytes.enumerated() { buffer[index] = byte }
-        }
-        let status = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard status == 0 else { throw POSIXError(.init(rawValue: errno)!) }
-    }
-
-    /// A character device node for `/dev/zero` (1:5): reading it would never end. Root only.
-    static func zeroDevice(_ path: String) -> Bool {
-        mknod(path, S_IFCHR | 0o644, dev_t((1 << 8) | 5)) == 0
-    }
-
-    /// Creates a file whose name is arbitrary bytes (not necessarily UTF-8) in `directory`.
-    static func file(in directory: String, rawName: [UInt8], contents: [UInt8]) throws {
-        let path = Array(directory.utf8) + [UInt8(ascii: "/")] + rawName + [0]
-        let descriptor = path.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            }
-        }
-        guard descriptor >= 0 else { throw POSIXError(.init(rawValue: errno)!) }
-        defer { close(descriptor) }
-        _ = contents.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-    }
-
-    /// Runs `body` on a thread of its own whose file-system user is `nobody`: the kernel drops the
-    /// thread's DAC-override capabilities with it, so permission checks apply even when the tests
-    /// run as root. Other threads keep their identity.
-    static func asUnprivilegedFileUser<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T? {
-        typealias SetFSUID = @convention(c) (UInt32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "setfsuid") else { return nil }
-        let setfsuid = unsafeBitCast(symbol, to: SetFSUID.self)
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            let previous = setfsuid(65534)
-            box.value = body()
-            _ = setfsuid(UInt32(previous))
-            done.signal()
-        }
-        thread.start()
-        done.wait()
-        return box.value
-    }
-
-    private final class ResultBox<T>: @unchecked Sendable {
-        var value: T?
-    }
-}
 
 @Suite("File tree walker")
 struct FileTreeWalkerTests {
@@ -142,7 +76,7 @@ struct FileTreeWalkerTests {
         let directory = try TemporaryDirectory(prefix: "embargo-walk")
         try directory.makeDirectory("opt")
         let name: [UInt8] = [0x6B, 0xFF, 0x65, 0x73, 0x6C, 0x0A, 0xC3]  // "k\xFFesl\n\xC3"
-        try SpecialFiles.file(in: directory.path + "/opt", rawName: name, contents: Array("payload".utf8))
+        try HostileFiles.file(in: directory.path + "/opt", rawName: name, contents: Array("payload".utf8))
         var contents: [UInt8] = []
         let result = try walk(directory.path, starts: ["/opt"], visit: { file in
             let exact = file.hasExactPath
@@ -160,9 +94,9 @@ struct FileTreeWalkerTests {
     func specialFiles() throws {
         let directory = try TemporaryDirectory(prefix: "embargo-walk")
         try directory.write("srv/regular", "x")
-        try SpecialFiles.fifo(directory.path + "/srv/fifo")
-        try SpecialFiles.socket(directory.path + "/srv/sock")
-        let haveDevice = SpecialFiles.zeroDevice(directory.path + "/srv/zero")
+        try HostileFiles.fifo(directory.path + "/srv/fifo")
+        try HostileFiles.socket(directory.path + "/srv/sock")
+        let haveDevice = HostileFiles.zeroDevice(directory.path + "/srv/zero")
         let result = try walk(directory.path, starts: ["/srv"])
         #expect(result.paths == ["/srv/regular"])
         #expect(result.report.statistics.specialFiles == (haveDevice ? 3 : 2))
@@ -179,7 +113,7 @@ struct FileTreeWalkerTests {
         _ = try walk(directory.path, starts: ["/srv"], visit: { file in
             guard let status = try? file.status() else { return }
             unlink(directory.path + "/srv/file")
-            try? SpecialFiles.fifo(directory.path + "/srv/file")
+            try? HostileFiles.fifo(directory.path + "/srv/file")
             do throws(FileSystemError) {
                 _ = try file.open(expected: status)
             } catch {
@@ -253,7 +187,7 @@ struct FileTreeWalkerTests {
         try directory.write("srv/locked/secret", "x")
         chmod(directory.path + "/srv/locked", 0)
         let root = directory.path
-        let outcome = SpecialFiles.asUnprivilegedFileUser { () -> [String] in
+        let outcome = HostileFiles.asUnprivilegedFileUser { () -> [String] in
             guard let result = try? walk(root, starts: ["/srv"]) else { return ["walk failed"] }
             return result.paths + result.report.problems.map { "\($0.code) \($0.path) \($0.impact)" }
         }

@@ -173,13 +173,13 @@ _embargo() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    scan|inventory|report|findings|policy|waiver|help)
+    scan|inventory|report|history|diff|findings|policy|waiver|help)
         # Offer subcommand argument completions
         "_embargo_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'scan inventory report findings policy waiver help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'scan inventory report history diff findings policy waiver help' -- "${cur}"))
         ;;
     esac
 }
@@ -296,6 +296,53 @@ _embargo_report() {
         ;;
     '--format')
         __embargo_add_completions -W 'text'$'\n''json'$'\n''csv'$'\n''html'$'\n''cyclonedx'
+        return
+        ;;
+    '--output'|'-o')
+        return
+        ;;
+    esac
+}
+
+_embargo_history() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --limit --format --output -o)
+    __embargo_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--format')
+        __embargo_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--output'|'-o')
+        return
+        ;;
+    esac
+}
+
+_embargo_diff() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --format --output -o)
+    __embargo_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--format')
+        __embargo_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--output'|'-o')

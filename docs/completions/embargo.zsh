@@ -53,6 +53,8 @@ _embargo() {
             'scan:Scan a root for restricted software and report each finding with its evidence and dated status.'
             'inventory:List every package of every package database in a root, with install and update dates.'
             'report:Write a compliance report: from the daemon'\''s scan history, from a fresh scan, or across a fleet'\''s journals.'
+            'history:List the scans embargod recorded: when, how long, what was found, under which policy.'
+            'diff:Show software and findings added, removed and changed between two recorded scans.'
             'findings:Read the findings embargod logged back from the systemd journal.'
             'policy:Show and check policies.'
             'waiver:Show and check waivers: approved, time-limited exceptions that turn a violation into waived.'
@@ -62,7 +64,7 @@ _embargo() {
         ;;
     arg)
         case "${words[1]}" in
-        scan|inventory|report|findings|policy|waiver|help)
+        scan|inventory|report|history|diff|findings|policy|waiver|help)
             "_embargo_${words[1]}" && ret=0
             ;;
         esac
@@ -136,6 +138,39 @@ _embargo_report() {
         '--no-cache[Read every file again; keep no cache.]'
         '*--waivers[A waiver file or directory of *.yaml files (default\: /etc/embargo/waivers.d when it exists). Repeatable.]:path:'
         '--no-waivers[Apply no waivers, not even those of the default directory.]'
+        '--format[Output format.]:format:{__embargo_complete "${___format[@]}"}'
+        '(--output -o)'{--output,-o}'[Write to this file instead of standard output.]:file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_embargo_history() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--state-directory[embargod'\''s state directory.]:dir:'
+        '--limit[Show at most this many scans.]:count:'
+        '--format[Output format.]:format:{__embargo_complete "${___format[@]}"}'
+        '(--output -o)'{--output,-o}'[Write to this file instead of standard output.]:file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_embargo_diff() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        ':A:'
+        ':B:'
+        '--state-directory[embargod'\''s state directory.]:dir:'
         '--format[Output format.]:format:{__embargo_complete "${___format[@]}"}'
         '(--output -o)'{--output,-o}'[Write to this file instead of standard output.]:file:'
         '--version[Show the version.]'

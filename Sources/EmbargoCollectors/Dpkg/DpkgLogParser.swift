@@ -20,9 +20,9 @@ public struct DpkgLogEvent: Sendable, Hashable {
 /// Reads dpkg's action log. Its timestamps are the host's local time without a zone, so the
 /// root's time zone is needed to turn them into instants.
 public struct DpkgLogParser: Sendable {
-    public let timeZone: TimeZone
+    let timeZone: RootTimeZone
 
-    public init(timeZone: TimeZone) {
+    public init(timeZone: RootTimeZone) {
         self.timeZone = timeZone
     }
 
@@ -58,7 +58,7 @@ public struct DpkgLogParser: Sendable {
                 if let cached = offsets[hourKey] {
                     offset = cached
                 } else {
-                    offset = utcOffset(forLocalSeconds: local)
+                    offset = local - timeZone.utcSeconds(fromLocal: local)
                     offsets[hourKey] = offset
                 }
                 let nameAndArch = words[0].split(separator: ":", maxSplits: 1)
@@ -88,14 +88,6 @@ public struct DpkgLogParser: Sendable {
             (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
         return RFC3339.daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
-    }
-
-    private func utcOffset(forLocalSeconds local: Int) -> Int {
-        // The offset depends on the instant, which depends on the offset: two rounds settle it
-        // everywhere but inside a DST gap, where either answer is an hour off at most.
-        var offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local)))
-        offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local - offset)))
-        return offset
     }
 }
 

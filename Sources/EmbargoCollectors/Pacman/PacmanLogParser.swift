@@ -23,9 +23,9 @@ public struct PacmanLogEvent: Sendable, Hashable {
 /// (`[2024-12-01T00:04:03+0100]`); older lines have local time to the minute (`[2013-03-25 14:10]`),
 /// turned into instants with the root's time zone.
 public struct PacmanLogParser: Sendable {
-    public let timeZone: TimeZone
+    let timeZone: RootTimeZone
 
-    public init(timeZone: TimeZone) {
+    public init(timeZone: RootTimeZone) {
         self.timeZone = timeZone
     }
 
@@ -94,9 +94,7 @@ public struct PacmanLogParser: Sendable {
             let offset = (offsetHours * 3600 + offsetMinutes * 60) * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
             return Date(timeIntervalSince1970: Double(local - offset))
         }
-        var offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local)))
-        offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local - offset)))
-        return Date(timeIntervalSince1970: Double(local - offset))
+        return Date(timeIntervalSince1970: Double(timeZone.utcSeconds(fromLocal: local)))
     }
 }
 

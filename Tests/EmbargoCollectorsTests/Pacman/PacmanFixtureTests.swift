@@ -280,7 +280,7 @@ struct PacmanHistoryTests {
             _ = PacmanDatabaseParser.desc(Array(damaged[..<cut]), path: "x")
             _ = PacmanDatabaseParser.files(Array(damaged[..<cut]), path: "x")
             var events: [PacmanLogEvent] = []
-            _ = PacmanLogParser(timeZone: TimeZone(identifier: "UTC")!).parse(Array(damaged[..<cut]), into: &events)
+            _ = PacmanLogParser(timeZone: .utc).parse(Array(damaged[..<cut]), into: &events)
         }
     }
 }
