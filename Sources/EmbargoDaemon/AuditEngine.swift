@@ -25,6 +25,8 @@ public struct ReloadOutcome: Sendable {
     public var needsRescan = false
     /// The root or the watch setting changed: watches move.
     public var needsRewatch = false
+    /// The waivers changed: the stored inventory is judged again (no rescan needed).
+    public var needsReevaluation = false
 }
 
 /// Does the daemon's work, one call at a time (an actor): scan the root, judge the stored
@@ -44,24 +46,30 @@ public actor AuditEngine {
     let source: ConfigurationSource
     let logger: Logger
     let scanner: InventoryScanner
-    let waivers: [Waiver]
+    /// The waivers in force (reloaded with the configuration).
+    public private(set) var waiverSet: WaiverSet
+    var waivers: [Waiver] { waiverSet.evaluatorWaivers }
+    /// What the metrics file says; updated after every scan, re-evaluation and reload.
+    var metrics: MetricsSnapshot
+    /// The host name of the last scan, which waivers are scoped to.
+    var lastHostName: String?
     /// Pending entries above this are dropped oldest first (a journal down for good).
     static let outboxLimit = 10_000
     /// Outbox entries up to this id were already counted and echoed as undelivered.
     var reportedThrough: Int64 = 0
 
-    /// Opens the store and loads the policies; an invalid policy at start-up is logged as
-    /// rejected and fails the start.
+    /// Opens the store and loads the policies and waivers; an invalid policy or waiver file at
+    /// start-up is logged as rejected and fails the start.
+    /// - Parameter waivers: the waivers to apply; nil reads the configured waiver files.
     public init(
         configuration: DaemonConfiguration, source: ConfigurationSource, logger: Logger,
-        journal: JournalWriter = JournalWriter(), scanner: InventoryScanner = InventoryScanner(), waivers: [Waiver] = []
+        journal: JournalWriter = JournalWriter(), scanner: InventoryScanner = InventoryScanner(), waivers: WaiverSet? = nil
     ) async throws(DaemonError) {
         self.configuration = configuration
         self.source = source
         self.logger = logger
         self.journal = journal
         self.scanner = scanner
-        self.waivers = waivers
         let directory = configuration.resolvedStateDirectory()
         do {
             store = try EmbargoStore(directory: directory)
@@ -77,7 +85,24 @@ public actor AuditEngine {
             if configuration.journal { journal.send(entry) }
             throw .startup("no valid policy, not starting:\n" + problems.lines.joined(separator: "\n"))
         }
-        enqueue([JournalEntries.policyLoaded(policies, profileID: profile.id, reason: "start")])
+        if let waivers {
+            waiverSet = waivers
+        } else {
+            switch Self.loadWaivers(configuration, policies: policies) {
+            case .success(let set):
+                waiverSet = set
+            case .failure(let problems):
+                let entry = JournalEntries.waiversRejected(problems: problems.lines, paths: problems.paths, keeping: nil)
+                if configuration.journal { journal.send(entry) }
+                throw .startup("invalid waivers, not starting:\n" + problems.lines.joined(separator: "\n"))
+            }
+        }
+        for warning in waiverSet.warnings { logger.warning("\(warning)") }
+        metrics = MetricsSnapshot(
+            version: EmbargoVersion.current, policyID: policies.id, policyVersion: policies.version,
+            policySHA256: policies.sha256, profile: profile.id)
+        seedMetrics()
+        enqueue([policyLoadedEntry(reason: "start")])
         deliverOutbox()
     }
 
@@ -125,13 +150,14 @@ public actor AuditEngine {
         let findings = Evaluator.evaluate(
             EvaluationInput(
                 inventory: stored.inventory, policies: policies, profile: profile, asOf: started, waivers: waivers,
-                hostName: previousReport?.host.hostname))
+                hostName: previousReport?.host.hostname ?? lastHostName))
         let host = previousReport?.host ?? HostInfo(hostname: nil, osRelease: nil, kernel: nil, architecture: nil, root: configuration.root)
         let report = AuditReport(
             tool: ToolInfo(version: EmbargoVersion.current), host: host,
             scan: ScanInfo(id: scanID, startedAt: started, finishedAt: Date(), sources: stored.inventory.sources), asOf: started,
             profile: profile, policies: policies, findings: findings, issues: stored.inventory.issues,
-            packageCount: stored.inventory.packages.count)
+            packageCount: stored.inventory.packages.count,
+            waivers: waivers.map { WaiverRecord($0, asOf: started, findings: findings, hostName: host.hostname) })
         return record(report: report, inventory: nil, kind: .reevaluation, inventoryScanID: stored.scan.id, context: context, started: started)
     }
 
@@ -185,6 +211,18 @@ public actor AuditEngine {
             return failed("cannot record scan \(context.scanID): \(error)", context: context)
         }
         deliverOutbox()
+        lastHostName = report.host.hostname
+        metrics.setFindings(report.findings)
+        metrics.packages = report.summary.packages
+        if kind == .scan {
+            metrics.lastScanFinished = finished
+            metrics.lastScanDuration = finished.timeIntervalSince(started)
+            metrics.scanErrors = report.summary.errors
+            metrics.scanWarnings = report.summary.warnings
+        }
+        metrics.lastEvaluationFinished = finished
+        metrics.lastScanSucceeded = true
+        writeMetrics()
         logger.info(
             "\(kind == .scan ? "scan" : "re-evaluation") \(context.scanID) done",
             metadata: [
@@ -207,6 +245,9 @@ public actor AuditEngine {
 
     private func failed(_ message: String, context: ScanContext) -> ScanOutcome {
         logger.error("\(message)")
+        metrics.scanFailures += 1
+        metrics.lastScanSucceeded = false
+        writeMetrics()
         enqueue([JournalEntries.scanError(message, context: context)])
         deliverOutbox()
         return .failed(message)
@@ -227,7 +268,8 @@ public actor AuditEngine {
     /// The next instant at which findings change with no change on the host.
     public func nextEvaluation(after instant: Date = Date()) -> EvaluationSchedule.Wake? {
         guard let tracked = try? store.trackedFindings(includeResolved: false) else { return nil }
-        return EvaluationSchedule.next(after: instant, findings: tracked, reminderDays: configuration.reminderDays)
+        return EvaluationSchedule.next(
+            after: instant, findings: tracked, reminderDays: configuration.reminderDays, waivers: waivers, hostName: lastHostName)
     }
 
     // MARK: - Reload
@@ -248,12 +290,14 @@ public actor AuditEngine {
             logger.warning("a new state-directory takes effect at the next start")
             candidate.stateDirectory = configuration.stateDirectory
         }
+        var policiesLoaded = false
+        let policyEntryPosition = entries.count
         switch Self.loadPolicies(candidate) {
         case .success(let (newPolicies, newProfile)):
             outcome.needsRescan = newPolicies.sha256 != policies.sha256 || newProfile.id != profile.id
             policies = newPolicies
             profile = newProfile
-            entries.append(JournalEntries.policyLoaded(newPolicies, profileID: newProfile.id, reason: "reload"))
+            policiesLoaded = true
         case .failure(let problems):
             entries.append(JournalEntries.policyRejected(problems: problems.lines, paths: problems.paths, keeping: policies))
             logger.error("policy rejected, keeping \(policies.id) \(policies.sha256)", metadata: ["problems": "\(problems.lines)"])
@@ -262,10 +306,31 @@ public actor AuditEngine {
             candidate.useBundledPolicies = configuration.useBundledPolicies
             candidate.profile = configuration.profile
         }
+        switch Self.loadWaivers(candidate, policies: policies) {
+        case .success(let set):
+            // Waivers change findings, not the inventory: judging the stored inventory again is enough.
+            outcome.needsReevaluation = set.sha256 != waiverSet.sha256 || set.waivers != waiverSet.waivers
+            waiverSet = set
+            for warning in set.warnings { logger.warning("\(warning)") }
+        case .failure(let problems):
+            entries.append(JournalEntries.waiversRejected(problems: problems.lines, paths: problems.paths, keeping: waiverSet.waivers.count))
+            logger.error("waivers rejected, keeping the \(waiverSet.waivers.count) in force", metadata: ["problems": "\(problems.lines)"])
+            candidate.waiverPaths = configuration.waiverPaths
+        }
+        if policiesLoaded { entries.insert(policyLoadedEntry(reason: "reload"), at: policyEntryPosition) }
+        if let old = configuration.metricsFile, old != candidate.metricsFile {
+            // A stale file would keep saying embargo_up 1.
+            if unlink(old) != 0 && errno != ENOENT { logger.warning("cannot remove the old metrics file \(old)") }
+        }
         outcome.needsRewatch =
             candidate.root != configuration.root || candidate.watchPackageDatabases != configuration.watchPackageDatabases
         outcome.needsRescan = outcome.needsRescan || candidate.root != configuration.root
         configuration = candidate
+        metrics.policyID = policies.id
+        metrics.policyVersion = policies.version
+        metrics.policySHA256 = policies.sha256
+        metrics.profile = profile.id
+        writeMetrics()
         enqueue(entries)
         deliverOutbox()
         return outcome
@@ -288,6 +353,70 @@ public actor AuditEngine {
         } catch {
             return .failure(PolicyFailure(lines: [error.description], paths: paths))
         }
+    }
+
+    // MARK: - Waivers
+
+    struct WaiverFailure: Error {
+        var lines: [String]
+        var paths: [String]
+    }
+
+    /// The configured waiver files (or `/etc/embargo/waivers.d` when it exists), checked against
+    /// the policies.
+    static func loadWaivers(_ configuration: DaemonConfiguration, policies: PolicySet) -> Result<WaiverSet, WaiverFailure> {
+        let selection = WaiverSelection(paths: configuration.waiverPaths)
+        do {
+            return .success(try selection.load(policies: policies))
+        } catch {
+            return .failure(WaiverFailure(lines: error.problems.map(\.description), paths: selection.resolvedPaths()))
+        }
+    }
+
+    /// `policy-loaded`, with the waivers loaded beside the policies.
+    private func policyLoadedEntry(reason: String) -> JournalEntry {
+        var entry = JournalEntries.policyLoaded(policies, profileID: profile.id, reason: reason)
+        entry.append(EmbargoField.waivers, String(waiverSet.waivers.count))
+        for file in waiverSet.files { entry.append(EmbargoField.waiverFile, "\(file.sha256) \(file.path)") }
+        return entry
+    }
+
+    // MARK: - Metrics
+
+    /// The last scans and the findings held, from the state database, so the metrics file is right
+    /// from the start.
+    private func seedMetrics() {
+        let scans = (try? store.scans(limit: 50)) ?? []
+        if let last = scans.first {
+            metrics.lastEvaluationFinished = last.finishedAt
+            metrics.packages = last.packageCount
+        }
+        if let scan = scans.first(where: { $0.kind == .scan }) {
+            metrics.lastScanFinished = scan.finishedAt
+            metrics.lastScanDuration = scan.finishedAt.timeIntervalSince(scan.startedAt)
+            metrics.scanErrors = scan.errorCount
+            metrics.scanWarnings = scan.warningCount
+            lastHostName = (try? store.report(scanID: scan.id))??.host.hostname
+        }
+        metrics.setFindings(((try? store.trackedFindings(includeResolved: false)) ?? []).map(\.finding))
+        writeMetrics()
+    }
+
+    /// Rewrites the metrics file, when one is configured. A failure is logged, never fatal.
+    func writeMetrics() {
+        guard let path = configuration.metricsFile else { return }
+        metrics.setWaivers(waiverSet, at: Date())
+        do {
+            try MetricsFileWriter.write(PrometheusTextFormat.render(metrics), to: path)
+        } catch {
+            logger.error("cannot write the metrics file: \(error)")
+        }
+    }
+
+    /// At a graceful stop: `embargo_up 0`, so alerts need not wait for the file to age.
+    public func stopped() {
+        metrics.up = false
+        writeMetrics()
     }
 
     // MARK: - Journal outbox

@@ -25,15 +25,18 @@ public struct ConfigurationProblems: Error, Sendable, CustomStringConvertible {
 }
 
 /// `embargod.conf`: `key = value` lines; `#` starts a comment line; blank lines are ignored;
-/// `policy` may repeat, other keys may not. Durations take a unit: `30s`, `5m`, `6h`, `1d`
+/// `policy` and `waivers` may repeat, other keys may not. Durations take a unit: `30s`, `5m`, `6h`, `1d`
 /// (a bare number is seconds). Booleans are `yes`/`no` (or `true`/`false`, `on`/`off`).
 public enum ConfigurationFile {
     /// The keys, in the order the sample file documents them.
     public static let keys = [
         "root", "policy", "bundled-policies", "profile", "state-directory", "scan-interval", "scan-jitter",
         "rescan-delay", "rescan-maximum-delay", "watch-package-databases", "reminder-days", "keep-inventories",
-        "history-days", "scan-timeout", "journal",
+        "history-days", "scan-timeout", "journal", "waivers", "metrics-file",
     ]
+
+    /// Keys that may be given more than once (each adds a path).
+    static let repeatableKeys: Set<String> = ["policy", "waivers"]
 
     /// Files larger than this are not configuration.
     static let maximumBytes = 1 << 20
@@ -70,12 +73,12 @@ public enum ConfigurationFile {
                 problem("unknown key '\(key)'; known keys: \(keys.joined(separator: ", "))")
                 continue
             }
-            if key != "policy", let earlier = seen[key] {
+            if !repeatableKeys.contains(key), let earlier = seen[key] {
                 problem("'\(key)' is set twice (first on line \(earlier))")
                 continue
             }
             seen[key] = lineNumber
-            if value.isEmpty && key != "profile" {
+            if value.isEmpty && key != "profile" && key != "metrics-file" {
                 problem("'\(key)' has no value")
                 continue
             }
@@ -122,6 +125,8 @@ public enum ConfigurationFile {
         case "history-days": configuration.historyDays = try integer(value, in: 1...36500)
         case "scan-timeout": configuration.scanTimeout = try duration(value, minimum: 10)
         case "journal": configuration.journal = try boolean(value)
+        case "waivers": configuration.waiverPaths.append(try absolutePath(value))
+        case "metrics-file": configuration.metricsFile = value.isEmpty ? nil : try metricsPath(value)
         default: throw ValueError(message: "unknown key")
         }
     }
@@ -130,6 +135,15 @@ public enum ConfigurationFile {
         guard value.hasPrefix("/") else { throw ValueError(message: "'\(value)' is not an absolute path") }
         guard !value.contains("\0") else { throw ValueError(message: "the path contains a NUL byte") }
         return value
+    }
+
+    /// node_exporter's textfile collector reads only `*.prom` files.
+    static func metricsPath(_ value: String) throws(ValueError) -> String {
+        let path = try absolutePath(value)
+        guard path.hasSuffix(".prom"), !path.hasSuffix("/.prom") else {
+            throw ValueError(message: "'\(value)' must name a file ending in .prom (node_exporter's textfile collector reads only those)")
+        }
+        return path
     }
 
     static func boolean(_ value: String) throws(ValueError) -> Bool {

@@ -35,6 +35,10 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var scanTimeout: Double = 30 * 60
     /// Write entries to the journal (off: state and exit codes only).
     public var journal = true
+    /// Waiver files or directories; empty means `/etc/embargo/waivers.d` when it exists.
+    public var waiverPaths: [String] = []
+    /// Where to write Prometheus metrics for node_exporter's textfile collector; nil: none.
+    public var metricsFile: String?
 
     public init() {}
 

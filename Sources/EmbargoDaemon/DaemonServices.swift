@@ -122,6 +122,8 @@ struct DaemonLoop: Service {
                     }
                     if outcome.needsRescan {
                         await scan(engine, .scan, trigger: "reload", schedule: &schedule)
+                    } else if outcome.needsReevaluation {
+                        await scan(engine, .reevaluation, trigger: "reload", schedule: &schedule)
                     }
                     notifier.ready(status: await statusLine(engine, schedule: schedule))
                     MemoryTrimmer.trim()
@@ -132,6 +134,7 @@ struct DaemonLoop: Service {
             notifier.stopping(status: "Stopping")
             inbox.finish()
         }
+        await engine.stopped()
         notifier.stopping(status: "Stopped")
     }
 

@@ -1,4 +1,6 @@
+import EmbargoAudit
 import EmbargoJournal
+import EmbargoPolicy
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -112,6 +114,16 @@ extension Embargod {
             FileHandle.standardError.write(Data((failure.lines.joined(separator: "\n") + "\n").utf8))
             return .failure
         case .success(let (policies, profile)):
+            let waivers: WaiverSet
+            switch AuditEngine.loadWaivers(configuration, policies: policies) {
+            case .failure(let failure):
+                FileHandle.standardError.write(Data((failure.lines.joined(separator: "\n") + "\n").utf8))
+                return .failure
+            case .success(let set):
+                waivers = set
+                for warning in set.warnings { FileHandle.standardError.write(Data((warning.description + "\n").utf8)) }
+            }
+            let waiverPaths = WaiverSelection(paths: configuration.waiverPaths).resolvedPaths()
             let lines = [
                 "root = \(configuration.root)",
                 "policy set = \(policies.id) \(policies.version) sha256 \(policies.sha256)",
@@ -127,6 +139,8 @@ extension Embargod {
                 "history-days = \(configuration.historyDays)",
                 "scan-timeout = \(DurationText.format(configuration.scanTimeout))",
                 "journal = \(configuration.journal ? "yes" : "no")",
+                "waivers = \(waiverPaths.isEmpty ? "(none)" : waiverPaths.joined(separator: " ")): \(waivers.waivers.count) waiver(s) in \(waivers.files.count) file(s)",
+                "metrics-file = \(configuration.metricsFile ?? "(none)")",
             ]
             print(lines.joined(separator: "\n"))
             return .clean

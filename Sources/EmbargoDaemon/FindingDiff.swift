@@ -165,8 +165,25 @@ public enum EvaluationSchedule {
         public var reason: String
     }
 
-    public static func next(after instant: Date, findings: [TrackedFinding], reminderDays: [Int]) -> Wake? {
+    /// - Parameters:
+    ///   - waivers: the waivers in force; one that covers an open finding wakes the daemon when it
+    ///     takes effect (`created`) and when it expires.
+    ///   - hostName: the host name waivers are scoped to.
+    public static func next(
+        after instant: Date, findings: [TrackedFinding], reminderDays: [Int], waivers: [Waiver] = [], hostName: String? = nil
+    ) -> Wake? {
         var candidates: [Wake] = []
+        for waiver in waivers {
+            guard let finding = findings.first(where: { $0.isOpen && waiver.covers($0.finding, hostName: hostName) })?.finding else {
+                continue
+            }
+            if let created = waiver.created, created > instant {
+                candidates.append(Wake(instant: created, reason: "waiver \(waiver.id) of \(finding.id) takes effect"))
+            }
+            if waiver.expires > instant {
+                candidates.append(Wake(instant: waiver.expires, reason: "waiver \(waiver.id) of \(finding.id) expires"))
+            }
+        }
         for state in findings where state.isOpen {
             let finding = state.finding
             for phase in finding.phases {

@@ -125,7 +125,8 @@ public enum Evaluator {
                     id: active.id, reason: active.reason, approver: active.approver,
                     expires: RFC3339.format(active.expires), expired: false)
                 status = .waived
-            } else if let expired = covering.max(by: { $0.expires < $1.expires }) {
+            } else if let expired = covering.filter({ $0.expires <= input.asOf }).max(by: { $0.expires < $1.expires }) {
+                // Only a waiver past its expiry is "expired"; one not in force yet is not shown.
                 appliedWaiver = AppliedWaiver(
                     id: expired.id, reason: expired.reason, approver: expired.approver,
                     expires: RFC3339.format(expired.expires), expired: true)

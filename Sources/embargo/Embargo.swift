@@ -14,7 +14,9 @@ struct Embargo: AsyncParsableCommand {
             /usr/share/embargo/policies); --policy adds files or replaces a policy with the same id.
             """,
         version: EmbargoVersion.current,
-        subcommands: [Scan.self, Inventory.self, Report.self, History.self, Diff.self, Findings.self, PolicyCommand.self],
+        subcommands: [
+            Scan.self, Inventory.self, Report.self, History.self, Diff.self, Findings.self, PolicyCommand.self, WaiverCommand.self,
+        ],
         defaultSubcommand: Scan.self
     )
 

@@ -127,9 +127,10 @@ struct HostReport {
         } catch {
             throw error.fail()
         }
+        let waivers = try command.waivers.load(policies: policies)
         let request = AuditRequest(
             root: command.root, policies: policies, profileID: command.profile, asOf: instant,
-            options: command.walk.collectionOptions)
+            options: command.walk.collectionOptions, waivers: waivers.evaluatorWaivers)
         let result: AuditResult
         do {
             result = try await Audit.run(request)

@@ -22,6 +22,41 @@ struct PolicyOptions: ParsableArguments {
     }
 }
 
+/// Which waivers to apply.
+struct WaiverOptions: ParsableArguments {
+    @Option(
+        name: .customLong("waivers"),
+        help: ArgumentHelp(
+            "A waiver file or directory of *.yaml files (default: \(WaiverSelection.defaultDirectory) when it exists). Repeatable.",
+            valueName: "path"))
+    var waiverPaths: [String] = []
+
+    @Flag(name: .customLong("no-waivers"), help: "Apply no waivers, not even those of the default directory.")
+    var noWaivers = false
+
+    func validate() throws {
+        if noWaivers && !waiverPaths.isEmpty { throw ValidationError("choose one of --waivers and --no-waivers") }
+    }
+
+    var selection: WaiverSelection {
+        noWaivers ? WaiverSelection(paths: [], useDefault: false) : WaiverSelection(paths: waiverPaths)
+    }
+
+    /// Loads the waivers, checked against the policies; warnings go to standard error, errors end
+    /// the command with exit code 2 (a broken waiver file is never half-applied).
+    func load(policies: PolicySet) throws -> WaiverSet {
+        do {
+            let set = try selection.load(policies: policies)
+            for warning in set.warnings { printError("embargo: \(warning)") }
+            return set
+        } catch {
+            for problem in error.problems { printError(problem.description) }
+            printError("embargo: \(error.errors.count) problem(s) in the waiver files; nothing was scanned")
+            throw ExitStatus.usageOrFailure.exitCode
+        }
+    }
+}
+
 /// How far the scan looks for loose binaries beyond the package databases.
 struct WalkOptions: ParsableArguments {
     @Option(
@@ -82,8 +117,12 @@ struct OutputOptions: ParsableArguments {
 
     func write(_ data: Data) throws {
         if let output {
+            // Atomic (a temporary file renamed over the target) only for regular files: renaming
+            // over a device or pipe (`-o /dev/stdout`, a FIFO) would replace it with a file.
+            var status = stat()
+            let special = stat(output, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG
             do {
-                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+                try data.write(to: URL(fileURLWithPath: output), options: special ? [] : .atomic)
             } catch {
                 throw CommandFailure("cannot write \(output): \(error.localizedDescription)")
             }

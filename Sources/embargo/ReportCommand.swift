@@ -55,6 +55,8 @@ extension Embargo {
 
         @OptionGroup var walk: WalkOptions
 
+        @OptionGroup var waivers: WaiverOptions
+
         @Option(help: "Output format.")
         var format: ReportFormat = .text
 

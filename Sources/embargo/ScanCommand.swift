@@ -27,6 +27,8 @@ extension Embargo {
 
         @OptionGroup var walk: WalkOptions
 
+        @OptionGroup var waivers: WaiverOptions
+
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
@@ -37,8 +39,10 @@ extension Embargo {
             } catch {
                 throw error.fail()
             }
+            let waiverSet = try waivers.load(policies: policies)
             let request = AuditRequest(
-                root: root, policies: policies, profileID: profile, asOf: instant, options: walk.collectionOptions)
+                root: root, policies: policies, profileID: profile, asOf: instant, options: walk.collectionOptions,
+                waivers: waiverSet.evaluatorWaivers)
             let result: AuditResult
             do {
                 result = try await Audit.run(request)

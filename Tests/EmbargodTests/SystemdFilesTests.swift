@@ -112,6 +112,7 @@ extension EmbargodProcessTests {
             var expected = DaemonConfiguration()
             expected.policyPaths = ["/etc/embargo/policies"]
             expected.stateDirectory = "/var/lib/embargo"
+            expected.waiverPaths = ["/etc/embargo/waivers.d"]
             #expect(try ConfigurationFile.parse(uncommented, file: "embargod.conf") == expected)
             for key in ConfigurationFile.keys {
                 #expect(sample.contains("#\(key) ="), "the sample does not document \(key)")

@@ -173,21 +173,21 @@ _embargo() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    scan|inventory|report|history|diff|findings|policy|help)
+    scan|inventory|report|history|diff|findings|policy|waiver|help)
         # Offer subcommand argument completions
         "_embargo_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'scan inventory report history diff findings policy help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'scan inventory report history diff findings policy waiver help' -- "${cur}"))
         ;;
     esac
 }
 
 _embargo_scan() {
     repeating_flags=()
-    non_repeating_flags=(--no-bundled-policies --cross-file-systems --no-walk --no-cache --version -h --help)
-    repeating_options=(--policy --scan-path --exclude)
+    non_repeating_flags=(--no-bundled-policies --cross-file-systems --no-walk --no-cache --no-waivers --version -h --help)
+    repeating_options=(--policy --scan-path --exclude --waivers)
     non_repeating_options=(--root --profile --as-of --cache-directory --format --output -o)
     __embargo_offer_flags_options 0
 
@@ -212,6 +212,9 @@ _embargo_scan() {
         return
         ;;
     '--cache-directory')
+        return
+        ;;
+    '--waivers')
         return
         ;;
     '--format')
@@ -248,8 +251,8 @@ _embargo_inventory() {
 
 _embargo_report() {
     repeating_flags=()
-    non_repeating_flags=(--scan-now --no-bundled-policies --cross-file-systems --no-walk --no-cache --version -h --help)
-    repeating_options=(--journal-directory --policy --scan-path --exclude)
+    non_repeating_flags=(--scan-now --no-bundled-policies --cross-file-systems --no-walk --no-cache --no-waivers --version -h --help)
+    repeating_options=(--journal-directory --policy --scan-path --exclude --waivers)
     non_repeating_options=(--state-directory --scan --since --root --profile --as-of --cache-directory --format --output -o)
     __embargo_offer_flags_options 0
 
@@ -286,6 +289,9 @@ _embargo_report() {
         return
         ;;
     '--cache-directory')
+        return
+        ;;
+    '--waivers')
         return
         ;;
     '--format')
@@ -436,6 +442,94 @@ _embargo_policy_validate() {
     repeating_options=()
     non_repeating_options=()
     __embargo_offer_flags_options -1
+}
+
+_embargo_waiver() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __embargo_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|check)
+        # Offer subcommand argument completions
+        "_embargo_waiver_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list check' -- "${cur}"))
+        ;;
+    esac
+}
+
+_embargo_waiver_list() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--waivers)
+    non_repeating_options=(--as-of --format --output -o)
+    __embargo_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--waivers')
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--format')
+        __embargo_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--output'|'-o')
+        return
+        ;;
+    esac
+}
+
+_embargo_waiver_check() {
+    repeating_flags=()
+    non_repeating_flags=(--no-bundled-policies --cross-file-systems --no-walk --no-cache --version -h --help)
+    repeating_options=(--policy --scan-path --exclude)
+    non_repeating_options=(--root --profile --as-of --cache-directory --format --output -o)
+    __embargo_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--policy')
+        return
+        ;;
+    '--root')
+        return
+        ;;
+    '--profile')
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--scan-path')
+        return
+        ;;
+    '--exclude')
+        return
+        ;;
+    '--cache-directory')
+        return
+        ;;
+    '--format')
+        __embargo_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--output'|'-o')
+        return
+        ;;
+    esac
 }
 
 _embargo_help() {

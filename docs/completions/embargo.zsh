@@ -57,13 +57,14 @@ _embargo() {
             'diff:Show software and findings added, removed and changed between two recorded scans.'
             'findings:Read the findings embargod logged back from the systemd journal.'
             'policy:Show and check policies.'
+            'waiver:Show and check waivers: approved, time-limited exceptions that turn a violation into waived.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        scan|inventory|report|history|diff|findings|policy|help)
+        scan|inventory|report|history|diff|findings|policy|waiver|help)
             "_embargo_${words[1]}" && ret=0
             ;;
         esac
@@ -88,6 +89,8 @@ _embargo_scan() {
         '--no-walk[Skip the file walk\: read package databases, policy paths, units, certificates and repositories only.]'
         '--cache-directory[Keep what was learned from each file here, so a rescan reads only files that changed (default\: $XDG_CACHE_HOME/embargo or ~/.cache/embargo).]:dir:'
         '--no-cache[Read every file again; keep no cache.]'
+        '*--waivers[A waiver file or directory of *.yaml files (default\: /etc/embargo/waivers.d when it exists). Repeatable.]:path:'
+        '--no-waivers[Apply no waivers, not even those of the default directory.]'
         '--format[Output format.]:format:{__embargo_complete "${___format[@]}"}'
         '(--output -o)'{--output,-o}'[Write to this file instead of standard output.]:file:'
         '--version[Show the version.]'
@@ -133,6 +136,8 @@ _embargo_report() {
         '--no-walk[Skip the file walk\: read package databases, policy paths, units, certificates and repositories only.]'
         '--cache-directory[Keep what was learned from each file here, so a rescan reads only files that changed (default\: $XDG_CACHE_HOME/embargo or ~/.cache/embargo).]:dir:'
         '--no-cache[Read every file again; keep no cache.]'
+        '*--waivers[A waiver file or directory of *.yaml files (default\: /etc/embargo/waivers.d when it exists). Repeatable.]:path:'
+        '--no-waivers[Apply no waivers, not even those of the default directory.]'
         '--format[Output format.]:format:{__embargo_complete "${___format[@]}"}'
         '(--output -o)'{--output,-o}'[Write to this file instead of standard output.]:file:'
         '--version[Show the version.]'
@@ -248,6 +253,77 @@ _embargo_policy_validate() {
     local -ar arg_specs=(
         '*:path:'
         '--no-bundled-policies[Check the files on their own.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_embargo_waiver() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'list:List every waiver with its status (active, expired, not-yet-valid) and what it covers.'
+            'check:Check waiver files and report every problem with file, line and column.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        list|check)
+            "_embargo_waiver_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_embargo_waiver_list() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '*--waivers[A waiver file or directory (default\: /etc/embargo/waivers.d). Repeatable.]:path:'
+        '--as-of[Judge each waiver'\''s status at this instant\: YYYY-MM-DD (midnight UTC) or RFC 3339 (default\: now).]:date:'
+        '--format[Output format.]:format:{__embargo_complete "${___format[@]}"}'
+        '(--output -o)'{--output,-o}'[Write to this file instead of standard output.]:file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_embargo_waiver_check() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '*:path:'
+        '*--policy[A policy file or directory to load in addition to the bundled ones; a file with the same id replaces a bundled policy. Repeatable.]:path:'
+        '--no-bundled-policies[Load only the --policy paths.]'
+        '--root[Scan this root and show the findings each waiver covers.]:dir:'
+        '--profile[Profile for --root (default\: the policy'\''s default).]:name:'
+        '--as-of[Judge statuses at this instant\: YYYY-MM-DD (midnight UTC) or RFC 3339 (default\: now).]:date:'
+        '*--scan-path[A directory (inside the root) to walk for loose binaries, instead of the defaults /opt, /usr/local, /srv, /home, /root, /var/opt, /etc/opt. Repeatable.]:dir:'
+        '*--exclude[A path (inside the root) or file name the walk skips (default\: /tmp). Repeatable.]:path:'
+        '--cross-file-systems[Let the walk descend into other mounted file systems.]'
+        '--no-walk[Skip the file walk\: read package databases, policy paths, units, certificates and repositories only.]'
+        '--cache-directory[Keep what was learned from each file here, so a rescan reads only files that changed (default\: $XDG_CACHE_HOME/embargo or ~/.cache/embargo).]:dir:'
+        '--no-cache[Read every file again; keep no cache.]'
+        '--format[Output format.]:format:{__embargo_complete "${___format[@]}"}'
+        '(--output -o)'{--output,-o}'[Write to this file instead of standard output.]:file:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
