@@ -308,8 +308,8 @@ public struct WaiverRecord: Sendable, Codable, Hashable {
         case active
         /// Past its expiry date: the findings it covered are open again.
         case expired
-        /// Its `created` date is after the as-of instant.
-        case pending
+        /// Its `created` date is after the as-of instant (the same word `embargo waiver list` uses).
+        case notYetValid = "not-yet-valid"
     }
 
     public var id: String
@@ -341,7 +341,7 @@ public struct WaiverRecord: Sendable, Codable, Hashable {
         if waiver.isActive(at: asOf) {
             state = .active
         } else if let created = waiver.created, created > asOf {
-            state = .pending
+            state = .notYetValid
         } else {
             state = .expired
         }

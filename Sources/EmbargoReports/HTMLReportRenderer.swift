@@ -400,7 +400,7 @@ public enum HTMLReportRenderer {
         .s-waived, .s-active { background: #1f5fbf; color: #fff; }
         .s-expired { background: #8a0f1f; color: #fff; }
         .s-exempt { background: #1d7a46; color: #fff; }
-        .s-pending { background: #9aa4b1; color: #fff; }
+        .s-not-yet-valid { background: #9aa4b1; color: #fff; }
         .finding { border: 1px solid var(--line); border-radius: 6px; padding: 4px 14px 10px; margin: 12px 0; }
         .waiver { background: #e8f0fc; padding: 6px 10px; border-left: 4px solid #1f5fbf; }
         .added { color: #1d7a46; font-weight: 600; }

@@ -20,7 +20,7 @@ struct ReportFormatTests {
         let statuses = Dictionary(uniqueKeysWithValues: Self.report.findings.map { ($0.product, $0.status) })
         #expect(statuses == ["kesl": .violation, "kwts": .violation, "klnagent64": .waived, "kti": .exempt])
         #expect(Self.report.findings.first { $0.product == "kwts" }?.waiver?.expired == true)
-        #expect(Self.report.waivers.map(\.state) == [.active, .expired, .pending])
+        #expect(Self.report.waivers.map(\.state) == [.active, .expired, .notYetValid])
         #expect(Self.report.findings.first { $0.product == "kesl" }?.evidence.contains { $0.locator == ReportFixtures.awkwardPath } == true)
         let changes = try #require(Self.report.changes)
         #expect(changes.findings.added.map(\.id) == ["kaspersky/klnagent64"])
