@@ -39,9 +39,11 @@ extension EmbargodProcessTests {
                 let store = try EmbargoStore(directory: harness.state.path + "/lib")
                 #expect(try store.integrityProblems().isEmpty, "after a kill at \(delay) s")
                 let scans = try store.scans()
-                // Either the run finished before the kill (one more scan) or it left nothing.
+                // Either the commit happened before the kill (one more scan, complete) or the run left
+                // nothing. A kill between the commit and the exit is a legitimate moment: the process
+                // dies by the signal, yet its scan is whole, which the checks below verify.
                 #expect(scans.count == completedScans || scans.count == completedScans + 1, "\(scans.count) scans after kill \(attempt)")
-                #expect(output.status == 1 || scans.count == completedScans, "a killed run added a scan")
+                #expect(output.status == 1 || output.status == 128 + SIGKILL, "killed run ended with \(output.status): \(output.stderr)")
                 completedScans = scans.count
                 for scan in scans {
                     let report = try #require(try store.report(scanID: scan.id))
