@@ -104,7 +104,7 @@ public struct ProcessCollector: InventoryCollector {
         var executable: String?
         switch ProcFile.readLink(directory + "/exe") {
         case .success(let target): executable = target
-        case .failure(let failure): tally.record(executableFailure: failure.code)
+        case .failure(let failure): tally.record(executableFailure: failure.code, pid: pid, command: stat.command)
         }
         let arguments = (try? ProcFile.contents(directory + "/cmdline", limit: Self.maximumCommandLineBytes))
             .map { ProcStatParser.commandLine($0, maximumArguments: Self.maximumArguments) } ?? []
@@ -136,14 +136,21 @@ public struct ProcessCollector: InventoryCollector {
 /// unprivileged scan cannot read other users' executables, and thousands of identical issues
 /// would bury the ones that matter.
 struct ProcessScanTally: Sendable, Equatable {
+    /// How many denied processes the issue names, so that an admin can tell which ones they were.
+    static let namedDenials = 5
+
     var executableDenied = 0
+    /// `pid (command)` of the first denied processes.
+    var deniedExamples: [String] = []
     var executableOtherFailures = 0
     var statOtherFailures = 0
     var malformedStat = 0
 
-    mutating func record(executableFailure code: Int32) {
+    mutating func record(executableFailure code: Int32, pid: Int32, command: String) {
         switch code {
-        case EACCES, EPERM: executableDenied += 1
+        case EACCES, EPERM:
+            executableDenied += 1
+            if deniedExamples.count < Self.namedDenials { deniedExamples.append("\(pid) (\(command))") }
         // Ended during the scan, a zombie, or no executable (kernel helpers): nothing to report.
         case ENOENT, ESRCH: break
         default: executableOtherFailures += 1
@@ -163,8 +170,10 @@ struct ProcessScanTally: Sendable, Equatable {
         }
         add(
             executableDenied, "processes.executable-denied",
-            "the executable of \(executableDenied) process\(executableDenied == 1 ? "" : "es") could not be read without privileges "
-                + "(other users' processes); their command names were still recorded")
+            "the executable of \(executableDenied) process\(executableDenied == 1 ? "" : "es") could not be read: permission denied "
+                + "(another user's process read without privileges, or a process holding capabilities this scan lacks); pid "
+                + deniedExamples.joined(separator: ", ") + (executableDenied > deniedExamples.count ? ", …" : "")
+                + (executableDenied == 1 ? "; its command name was still recorded" : "; their command names were still recorded"))
         add(
             executableOtherFailures, "processes.executable-unreadable",
             "the executable link of \(executableOtherFailures) process(es) could not be read")

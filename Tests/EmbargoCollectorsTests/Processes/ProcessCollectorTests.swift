@@ -119,15 +119,18 @@ struct ProcessCollectorTests {
 
     @Test func permissionFailuresBecomeOneIssueWithACount() {
         var tally = ProcessScanTally()
-        for _ in 0..<1_500 { tally.record(executableFailure: EACCES) }
-        tally.record(executableFailure: EPERM)
-        tally.record(executableFailure: ENOENT)
-        tally.record(executableFailure: ESRCH)
+        for pid in Int32(100)..<1_600 { tally.record(executableFailure: EACCES, pid: pid, command: "worker") }
+        tally.record(executableFailure: EPERM, pid: 1, command: "init")
+        tally.record(executableFailure: ENOENT, pid: 2, command: "gone")
+        tally.record(executableFailure: ESRCH, pid: 3, command: "zombie")
         tally.record(statFailure: ENOENT)
         let issues = tally.issues(collector: "processes", procPath: "/proc")
         #expect(issues.count == 1)
         #expect(issues.first?.code == "processes.executable-denied")
         #expect(issues.first?.message.contains("1501 processes") == true)
+        // The first few are named, so that an admin can tell which processes were hidden.
+        #expect(issues.first?.message.contains("pid 100 (worker), 101 (worker), 102 (worker), 103 (worker), 104 (worker), …;") == true)
+        #expect(issues.first?.message.contains("init") == false)
         #expect(issues.first?.location.path == "/proc")
     }
 
