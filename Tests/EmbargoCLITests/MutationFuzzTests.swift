@@ -18,7 +18,7 @@ struct MutationFuzzTests {
         // The run covered the real databases of the shared fixtures, one line per input.
         for input in ["go-rpmdb/cbl-mariner-2.0", "go-rpmdb/centos7-plain", "go-rpmdb/sle15-bci", "osv-scalibr/apk-single",
             "osv-scalibr/dpkg-valid", "osv-scalibr/pacman-valid", "kernel module, xz", "state.json in Snap/Fixtures/snap-root",
-            "deploy in Flatpak/Fixtures/flatpak-root"]
+            "deploy in Flatpak/Fixtures/flatpak-root", "Policies/kaspersky.yaml", "docs/examples/waivers.yaml"]
         {
             #expect(output.stdout.contains("\(input) "), "\(input) was not fuzzed: \(output.stdout)")
         }

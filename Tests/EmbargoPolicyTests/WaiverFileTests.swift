@@ -297,6 +297,7 @@ struct WaiverFileTests {
             try write("no-expires.yaml", try edit("    expires: 2025-06-30T23:59:59+02:00\n", "")),
             try write("no-scope.yaml", try edit("    path: /opt/kaspersky/kesl/**\n", "")),
             try write("bad-schema.yaml", try edit("schema: embargo.waivers/v1", "schema: embargo.waivers/v2")),
+            ProjectPaths.root.appendingPathComponent("docs/examples/waivers.yaml").path,
         ]
         // The policy schema's validator: YAML 1.2 core typing (dates stay text), any schema.
         let script = ProjectPaths.fixture("validate_policy_schema.py", target: "EmbargoPolicyTests").path
@@ -307,8 +308,11 @@ struct WaiverFileTests {
             var valid: Bool
         }
         let verdicts = try output.stdout.split(separator: "\n").map { try JSONDecoder().decode(Verdict.self, from: Data($0.utf8)) }
-        #expect(verdicts.map(\.valid) == [true, false, false, false, false, false], "\(output.stdout)")
-        for file in files.dropFirst() {
+        // The documented example is valid too, for the schema and the loader.
+        #expect(verdicts.map(\.valid) == [true, false, false, false, false, false, true], "\(output.stdout)")
+        let example = try #require(files.last)
+        #expect(try problems(String(contentsOfFile: example, encoding: .utf8)).isEmpty, "docs/examples/waivers.yaml loads")
+        for file in files.dropFirst().dropLast() {
             #expect(!(try problems(String(contentsOfFile: file, encoding: .utf8))).isEmpty, "the loader rejects \(file) too")
         }
     }
