@@ -157,7 +157,7 @@ struct FileWalkCache {
     /// half a file; creates the directory (mode 0700) when missing.
     func save(to url: URL, fingerprint: [UInt8]) throws {
         let directory = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try Self.createDirectories(directory.path)
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         let bytes = encode(fingerprint: fingerprint)
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -183,10 +183,29 @@ struct FileWalkCache {
         }
     }
 
+    /// `mkdir -p` with mode 0700, failing with the directory and errno that stopped it (Foundation's
+    /// error would only say "You don't have permission").
+    static func createDirectories(_ path: String) throws {
+        var current = ""
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o700) == 0 { continue }
+            let code = errno
+            var status = stat()
+            guard code == EEXIST else { throw CacheWriteError(path: current, errno: code, creatingDirectory: true) }
+            guard stat(current, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+                throw CacheWriteError(path: current, errno: ENOTDIR, creatingDirectory: true)
+            }
+        }
+    }
+
     struct CacheWriteError: Error, CustomStringConvertible {
         var path: String
         var errno: Int32
-        var description: String { "cannot write \(path): \(String(cString: strerror(errno)))" }
+        var creatingDirectory = false
+        var description: String {
+            "cannot \(creatingDirectory ? "create the directory" : "write") \(path): \(String(cString: strerror(errno)))"
+        }
     }
 }
 

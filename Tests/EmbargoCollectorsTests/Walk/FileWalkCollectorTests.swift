@@ -179,6 +179,21 @@ struct FileWalkCollectorTests {
         }
     }
 
+    @Test("a cache directory that cannot be created: the scan completes and the warning names the directory and why")
+    func unwritableCacheDirectory() throws {
+        let tree = try Tree()
+        // A regular file where a directory of the cache path should be.
+        try tree.directory.write("state-file", "not a directory")
+        let cache = tree.directory.url.appendingPathComponent("state-file/embargo").path
+        let result = FileWalkCollector().run(try context(root: tree.root, plan: kasperskyPlan(), cache: cache))
+        #expect(result.output.inventory.files.count == 5)
+        let issue = try #require(result.output.inventory.issues.first)
+        #expect(result.output.inventory.issues.count == 1)
+        #expect(issue.code == "file-walk.cache-not-saved")
+        #expect(issue.severity == .warning)
+        #expect(issue.message == "cannot create the directory \(tree.directory.path)/state-file: Not a directory")
+    }
+
     @Test("cache encoding round-trips and rejects every truncation")
     func cacheEncoding() {
         var cache = FileWalkCache()
