@@ -6,6 +6,7 @@ import Foundation
 extension Embargo {
     struct Diff: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "diff",
             abstract: "Show software and findings added, removed and changed between two recorded scans.",
             discussion: """
                 osquery's differential model: A is the earlier state, B the later one. Packages are matched by \

@@ -8,6 +8,7 @@ import Foundation
 extension Embargo {
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "history",
             abstract: "List the scans embargod recorded: when, how long, what was found, under which policy.",
             discussion: """
                 Reads embargod's state database (newest first). KEPT says what the database still holds for a \

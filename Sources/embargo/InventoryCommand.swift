@@ -7,6 +7,7 @@ import Foundation
 extension Embargo {
     struct Inventory: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inventory",
             abstract: "List every package of every package database in a root, with install and update dates.",
             discussion: "Databases are read at their known paths under the root by embargo's own parsers; the distribution's tools are not needed."
         )

@@ -16,6 +16,7 @@ extension Embargo {
 extension Embargo.PolicyCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the loaded policy files, where each was loaded from, and its SHA-256.")
 
         @OptionGroup var policy: PolicyOptions
@@ -67,6 +68,7 @@ extension Embargo.PolicyCommand {
 
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check policy files and report every problem with file, line and column.",
             discussion: "The files are checked together with the bundled policies (profiles, ids), unless --no-bundled-policies is given. Exit code 0 when valid, 2 otherwise."
         )

@@ -14,6 +14,7 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
 extension Embargo {
     struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "Write a compliance report: from the daemon's scan history, from a fresh scan, or across a fleet's journals.",
             discussion: """
                 Sources: the latest scan in the state database (default), --scan ID, scans --since a date, a fresh \

@@ -8,6 +8,7 @@ import Foundation
 extension Embargo {
     struct Scan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "scan",
             abstract: "Scan a root for restricted software and report each finding with its evidence and dated status.",
             discussion: "Exit codes: 0 no violation, 1 at least one violation, 2 usage error or failed scan. Problems with single files are listed under errors and do not fail the scan."
         )

@@ -24,6 +24,7 @@ extension Embargo {
 extension Embargo.WaiverCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List every waiver with its status (active, expired, not-yet-valid) and what it covers.",
             discussion: "Exit codes: 0 listed, 2 a waiver file is invalid (run 'embargo waiver check').")
 
@@ -59,6 +60,7 @@ extension Embargo.WaiverCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Check waiver files and report every problem with file, line and column.",
             discussion: """
                 Errors (syntax, unknown or missing keys, bad dates, expiry before creation, duplicate ids) stop \
