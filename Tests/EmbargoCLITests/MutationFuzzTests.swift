@@ -11,7 +11,7 @@ struct MutationFuzzTests {
     @Test("a seeded run over every reader: no signal, no trap, no hang")
     func seededRunFindsNoFailure() throws {
         let output = try Command.run(
-            "python3", [Self.script, "--mutants", "10", "--seed", "2", "--binary", ProjectPaths.embargoExecutable.path],
+            "python3", [Self.script, "--mutants", "6", "--seed", "2", "--binary", ProjectPaths.embargoExecutable.path],
             timeout: 900)
         #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
         #expect(output.stdout.contains("\n0 failures"), "\(output.stdout)")
@@ -33,5 +33,16 @@ struct MutationFuzzTests {
         #expect(output.status == 1)
         #expect(output.stdout.contains("FAIL go-rpmdb/cbl-mariner-2.0"), "\(output.stdout)")
         #expect(output.stdout.contains("exit -11"), "\(output.stdout)")
+    }
+
+    @Test("the harness notices a binary that reads nothing: the undamaged input must succeed")
+    func vacuousRunsAreReported() throws {
+        let directory = try TemporaryDirectory(prefix: "fuzz-vacuous")
+        let refusing = try directory.write("refusing-embargo", "#!/bin/sh\necho 'embargo: no policy' >&2\nexit 2\n", permissions: 0o755)
+        let output = try Command.run(
+            "python3", [Self.script, "--mutants", "2", "--seed", "2", "--only", "dpkg-valid", "--binary", refusing.path], timeout: 300)
+        #expect(output.status == 1)
+        #expect(output.stdout.contains("FAIL osv-scalibr/dpkg-valid (undamaged)"), "\(output.stdout)")
+        #expect(output.stdout.contains("1 failures"), "\(output.stdout)")
     }
 }
