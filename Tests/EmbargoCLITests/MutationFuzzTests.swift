@@ -24,12 +24,16 @@ struct MutationFuzzTests {
         }
     }
 
+    /// Runs the harness against a stand-in for embargo: a shell script with this body.
+    func runHarness(standIn body: String, _ arguments: [String]) throws -> Command.Output {
+        let directory = try TemporaryDirectory(prefix: "fuzz-stand-in")
+        let binary = try directory.write("embargo", "#!/bin/sh\n" + body + "\n", permissions: 0o755)
+        return try Command.run("python3", [Self.script, "--seed", "2", "--binary", binary.path] + arguments, timeout: 300)
+    }
+
     @Test("the harness notices a crash: a binary that dies by SIGSEGV fails every mutant")
     func crashesAreReported() throws {
-        let directory = try TemporaryDirectory(prefix: "fuzz-crash")
-        let crashing = try directory.write("crashing-embargo", "#!/bin/sh\nkill -SEGV $$\n", permissions: 0o755)
-        let output = try Command.run(
-            "python3", [Self.script, "--mutants", "1", "--seed", "2", "--binary", crashing.path], timeout: 300)
+        let output = try runHarness(standIn: "kill -SEGV $$", ["--mutants", "1"])
         #expect(output.status == 1)
         #expect(output.stdout.contains("FAIL go-rpmdb/cbl-mariner-2.0"), "\(output.stdout)")
         #expect(output.stdout.contains("exit -11"), "\(output.stdout)")
@@ -37,10 +41,7 @@ struct MutationFuzzTests {
 
     @Test("the harness notices a binary that reads nothing: the undamaged input must succeed")
     func vacuousRunsAreReported() throws {
-        let directory = try TemporaryDirectory(prefix: "fuzz-vacuous")
-        let refusing = try directory.write("refusing-embargo", "#!/bin/sh\necho 'embargo: no policy' >&2\nexit 2\n", permissions: 0o755)
-        let output = try Command.run(
-            "python3", [Self.script, "--mutants", "2", "--seed", "2", "--only", "dpkg-valid", "--binary", refusing.path], timeout: 300)
+        let output = try runHarness(standIn: "echo 'embargo: no policy' >&2; exit 2", ["--mutants", "2", "--only", "dpkg-valid"])
         #expect(output.status == 1)
         #expect(output.stdout.contains("FAIL osv-scalibr/dpkg-valid (undamaged)"), "\(output.stdout)")
         #expect(output.stdout.contains("1 failures"), "\(output.stdout)")
