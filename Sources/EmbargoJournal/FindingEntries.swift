@@ -258,7 +258,7 @@ public enum JournalEntries {
 
     static func base(_ event: JournalEvent, priority: JournalPriority, message: String) -> JournalEntry {
         var entry = JournalEntry()
-        entry.append("MESSAGE", oneLine(message))
+        entry.append("MESSAGE", SingleLine.of(message))
         entry.append("MESSAGE_ID", event.messageID)
         entry.append("PRIORITY", String(priority.rawValue))
         entry.append("SYSLOG_IDENTIFIER", syslogIdentifier)
@@ -366,11 +366,6 @@ public enum JournalEntries {
         let keys = ["version", "arch", "state", "sha256", "ownedBy", "manager", "enabled", "path", "executable"]
         let details = keys.compactMap { key in evidence.detail[key].map { "\(key)=\($0)" } }
         let identifier = "[\(evidence.identifier.kind)=\(evidence.identifier.value), \(evidence.identifier.strength)]"
-        return oneLine(([evidence.kind.rawValue, evidence.locator, identifier] + details).joined(separator: " "))
-    }
-
-    /// Journal messages are one line: control characters from hostile file names become spaces.
-    static func oneLine(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? " " : $0 }))
+        return SingleLine.of(([evidence.kind.rawValue, evidence.locator, identifier] + details).joined(separator: " "))
     }
 }

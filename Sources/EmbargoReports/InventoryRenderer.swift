@@ -134,7 +134,7 @@ public enum InventoryRenderer {
                 row.updatedAt.map { String($0.prefix(10)) } ?? "-", row.source,
             ])
         }
-        var out = TextReportRenderer.table(rows)
+        var out = TextTable.render(rows)
         for issue in document.errors {
             out += "\(issue.severity.rawValue): \(issue.location.text): \(issue.message) [\(issue.code)]\n"
         }

@@ -13,23 +13,7 @@ public enum TextReportRenderer {
         out += "profile \(report.profile.id) — as of \(report.asOf)\n"
         out += "policy \(report.policy.id) \(report.policy.version) (sha256 \(report.policy.sha256.prefix(12)))\n\n"
 
-        if report.findings.isEmpty {
-            out += "No restricted software found.\n"
-        } else {
-            var rows: [[String]] = [["STATUS", "SEVERITY", "VENDOR", "PRODUCT", "INSTALLED", "UPDATED", "PHASE", "EVIDENCE"]]
-            for finding in report.findings {
-                rows.append([
-                    finding.status.rawValue, finding.severity.rawValue, finding.vendor, finding.product,
-                    finding.installedAt.map(RFC3339.formatDate) ?? "-", finding.updatedAt.map(RFC3339.formatDate) ?? "-",
-                    phaseColumn(finding), evidenceColumn(finding),
-                ])
-            }
-            out += table(rows)
-            out += "\n"
-            for finding in report.findings {
-                out += details(finding)
-            }
-        }
+        out += report.findings.isEmpty ? "No restricted software found.\n" : findingsSection(report.findings)
         if !report.errors.isEmpty {
             out += "Scan problems (the scan went on):\n"
             for issue in report.errors.prefix(50) {
@@ -63,23 +47,10 @@ public enum TextReportRenderer {
             header.append(["", "\(file.id) \(file.version) sha256 \(file.sha256) \(file.path)"])
         }
         header.append(["scope", scopeLine(report.scope)])
-        out += table(header.map { [$0[0].isEmpty ? "" : $0[0] + ":", $0[1]] }).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+        out += TextTable.render(header.map { [$0[0].isEmpty ? "" : $0[0] + ":", $0[1]] }).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
         out += "\n\n"
 
-        if report.findings.isEmpty {
-            out += "No restricted software found.\n\n"
-        } else {
-            var rows: [[String]] = [["STATUS", "SEVERITY", "VENDOR", "PRODUCT", "INSTALLED", "UPDATED", "PHASE", "EVIDENCE"]]
-            for finding in report.findings {
-                rows.append([
-                    finding.status.rawValue, finding.severity.rawValue, finding.vendor, finding.product,
-                    finding.installedAt.map(RFC3339.formatDate) ?? "-", finding.updatedAt.map(RFC3339.formatDate) ?? "-",
-                    phaseColumn(finding), evidenceColumn(finding),
-                ])
-            }
-            out += table(rows) + "\n"
-            for finding in report.findings { out += details(finding) }
-        }
+        out += report.findings.isEmpty ? "No restricted software found.\n\n" : findingsSection(report.findings)
 
         out += "Waivers (\(report.waivers.count) loaded):\n"
         if report.waivers.isEmpty { out += "  none\n" }
@@ -104,7 +75,7 @@ public enum TextReportRenderer {
                     String(scan.packages), String(scan.errors),
                 ])
             }
-            out += table(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+            out += TextTable.render(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
             for event in period.events {
                 let status = [event.oldStatus, event.newStatus].compactMap { $0 }.joined(separator: " -> ")
                 out += "  \(event.at) \(event.event) \(event.findingID)\(status.isEmpty ? "" : " " + status)\(event.detail.map { " (\($0))" } ?? "")\n"
@@ -176,6 +147,19 @@ public enum TextReportRenderer {
         return TerminalText.sanitized(out + "\n")
     }
 
+    /// The table of findings, then each finding's evidence, dates and phases.
+    static func findingsSection(_ findings: [Finding]) -> String {
+        var rows: [[String]] = [["STATUS", "SEVERITY", "VENDOR", "PRODUCT", "INSTALLED", "UPDATED", "PHASE", "EVIDENCE"]]
+        for finding in findings {
+            rows.append([
+                finding.status.rawValue, finding.severity.rawValue, finding.vendor, finding.product,
+                finding.installedAt.map(RFC3339.formatDate) ?? "-", finding.updatedAt.map(RFC3339.formatDate) ?? "-",
+                phaseColumn(finding), evidenceColumn(finding),
+            ])
+        }
+        return TextTable.render(rows) + "\n" + findings.map(details).joined()
+    }
+
     public static func summaryLine(_ report: AuditReport) -> String {
         let counts = report.summary.byStatus
         let order = FindingStatus.allCases.sorted { $0.rank < $1.rank }
@@ -236,16 +220,6 @@ public enum TextReportRenderer {
             out += "    remediation: \(step)\n"
         }
         return out + "\n"
-    }
-
-    static func table(_ rows: [[String]]) -> String {
-        guard let columns = rows.first?.count else { return "" }
-        var widths = [Int](repeating: 0, count: columns)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-        return rows.map { row in
-            row.enumerated().map { index, cell in index == columns - 1 ? cell : cell.padding(to: widths[index]) }
-                .joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbargoEvaluation
 import EmbargoJournal
+import EmbargoReports
 import Foundation
 
 #if canImport(Glibc)
@@ -130,14 +131,7 @@ extension Embargo {
                     entry.hostname ?? "-",
                 ])
             }
-            let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-            var text = ""
-            for row in rows {
-                let cells = row.enumerated().map { index, cell in
-                    index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-                }
-                text += cells.joined(separator: "  ") + "\n"
-            }
+            var text = TextTable.render(rows)
             text += "\(entries.count) entr\(entries.count == 1 ? "y" : "ies")\n"
             return text
         }

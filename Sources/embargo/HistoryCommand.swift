@@ -76,14 +76,7 @@ extension Embargo {
                     ] + statusColumns.map { String(scan.countsByStatus[$0.0.rawValue] ?? 0) }
                         + [String(scan.errorCount), String(scan.policySHA256.prefix(12)), scan.profile, retained])
             }
-            let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-            var text = ""
-            for row in rows {
-                text += row.enumerated().map { index, cell in
-                    index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-                }.joined(separator: "  ") + "\n"
-            }
-            return text + "\(scans.count) scan\(scans.count == 1 ? "" : "s") (newest first)\n"
+            return TextTable.render(rows) + "\(scans.count) scan\(scans.count == 1 ? "" : "s") (newest first)\n"
         }
     }
 }

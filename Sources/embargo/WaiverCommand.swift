@@ -203,9 +203,9 @@ struct WaiverListing {
                 waiver.scope.description, waiver.approver ?? "-",
             ])
         }
-        var text = Table.render(rows)
+        var text = TextTable.render(rows)
         for waiver in waivers {
-            text += "\n\(waiver.id): \(TextSanitizer.oneLine(waiver.reason))\n"
+            text += "\n\(waiver.id): \(SingleLine.of(waiver.reason))\n"
             if let created = waiver.created { text += "  created \(RFC3339.format(created))" + (waiver.createdText.map { " (written \($0))" } ?? "") + "\n" }
             text += "  expires \(RFC3339.format(waiver.expires)) (written \(waiver.expiresText))\n"
             text += "  defined at \(waiver.location)\n"
@@ -286,28 +286,5 @@ struct WaiverListing {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(document) + Data("\n".utf8)
-    }
-}
-
-/// Left-aligned columns separated by two spaces; the last column is not padded.
-enum Table {
-    static func render(_ rows: [[String]]) -> String {
-        guard let header = rows.first else { return "" }
-        let widths = header.indices.map { column in rows.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
-        var text = ""
-        for row in rows {
-            let cells = row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }
-            text += cells.joined(separator: "  ") + "\n"
-        }
-        return text
-    }
-}
-
-/// Text from files (reasons, host names) on one terminal line: control characters become spaces.
-enum TextSanitizer {
-    static func oneLine(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? " " : $0 }))
     }
 }

@@ -102,7 +102,7 @@ private struct TrustStore {
         do {
             entries = try fileSystem.contentsOfDirectory(path)
         } catch {
-            issues.append(ScanIssue(collector: collector, code: error.code, location: IssueLocation(path: error.path), message: error.reason))
+            issues.append(ScanIssue(collector: collector, error))
             return
         }
         for entry in entries {
@@ -167,7 +167,7 @@ private struct TrustStore {
                     message: "link to \(target), which does not exist; nothing trusted through it"))
             return true
         } catch {
-            issues.append(ScanIssue(collector: collector, code: error.code, location: IssueLocation(path: error.path), message: error.reason))
+            issues.append(ScanIssue(collector: collector, error))
             return true
         }
         let parsed = CertificateFileParser.parse(bytes, path: path)

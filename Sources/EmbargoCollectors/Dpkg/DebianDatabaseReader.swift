@@ -212,7 +212,7 @@ struct DebianDatabaseReader: Sendable {
     // MARK: - Issues
 
     private func issue(_ error: FileSystemError) -> ScanIssue {
-        ScanIssue(collector: layout.collector, code: error.code, location: IssueLocation(path: error.path), message: error.reason)
+        ScanIssue(collector: layout.collector, error)
     }
 
     private func issue(_ error: any Error) -> ScanIssue {

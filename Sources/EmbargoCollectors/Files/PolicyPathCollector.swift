@@ -67,7 +67,7 @@ public struct PolicyPathCollector: InventoryCollector {
             } catch .notADirectory {
                 return
             } catch {
-                issues.append(ScanIssue(collector: collector, code: error.code, location: IssueLocation(path: error.path), message: error.reason))
+                issues.append(ScanIssue(collector: collector, error))
                 return
             }
             budget -= 1
@@ -84,7 +84,7 @@ public struct PolicyPathCollector: InventoryCollector {
             do {
                 entries = try fileSystem.contentsOfDirectory(path)
             } catch {
-                issues.append(ScanIssue(collector: collector, code: error.code, location: IssueLocation(path: error.path), message: error.reason))
+                issues.append(ScanIssue(collector: collector, error))
                 return
             }
             for entry in entries {

@@ -63,7 +63,7 @@ public struct RepositoryCollector: InventoryCollector {
                 return nil
             } catch {
                 inventory.issues.append(
-                    ScanIssue(collector: collector, code: error.code, location: IssueLocation(path: error.path), message: error.reason))
+                    ScanIssue(collector: collector, error))
                 return nil
             }
         }
@@ -89,7 +89,7 @@ public struct RepositoryCollector: InventoryCollector {
                 return
             } catch {
                 inventory.issues.append(
-                    ScanIssue(collector: collector, code: error.code, location: IssueLocation(path: error.path), message: error.reason))
+                    ScanIssue(collector: collector, error))
                 return
             }
             var count = 0

@@ -27,7 +27,7 @@ struct SysVScriptReader {
         } catch .notFound {
             return []
         } catch {
-            issues.append(ScanIssue(collector: collector, code: error.code, location: IssueLocation(path: error.path), message: error.reason))
+            issues.append(ScanIssue(collector: collector, error))
             return []
         }
         let started = startLinks()
@@ -50,7 +50,7 @@ struct SysVScriptReader {
                     unit.properties.merge(InitScriptHeaderParser.parse(bytes)) { current, _ in current }
                 } catch {
                     issues.append(
-                        ScanIssue(collector: collector, code: error.code, location: IssueLocation(path: error.path), message: error.reason))
+                        ScanIssue(collector: collector, error))
                 }
             }
             units.append(unit)

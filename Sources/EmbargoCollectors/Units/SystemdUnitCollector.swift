@@ -223,7 +223,7 @@ private struct UnitScan {
         do {
             return try fileSystem.readPrefix(path, maximumBytes: SystemdUnitCollector.maximumPropertyFileBytes)
         } catch {
-            issues.append(ScanIssue(collector: collector, code: error.code, location: IssueLocation(path: error.path), message: error.reason))
+            issues.append(ScanIssue(collector: collector, error))
             return nil
         }
     }
@@ -234,7 +234,7 @@ private struct UnitScan {
         } catch .notFound {
             return nil
         } catch {
-            issues.append(ScanIssue(collector: collector, code: error.code, location: IssueLocation(path: error.path), message: error.reason))
+            issues.append(ScanIssue(collector: collector, error))
             return nil
         }
     }

@@ -247,7 +247,7 @@ public enum FleetTextRenderer {
         out += "hosts: \(report.hosts.count); non-compliant: \(nonCompliant); holding restricted software: \(holding)\n"
         out += "findings held: \(report.heldFindings)\(statuses.isEmpty ? "" : " (\(statuses))")\n"
         for source in report.sources {
-            out += "journals: \(oneLine(source.directory)) (\(source.files) file(s), \(source.entries) entries)\n"
+            out += "journals: \(SingleLine.of(source.directory)) (\(source.files) file(s), \(source.entries) entries)\n"
         }
         out += "as of: \(report.asOf.map(RFC3339.format) ?? "the latest entries")\n"
         out += "verdict: \(report.hasViolation ? "NON-COMPLIANT" : "compliant")\n"
@@ -259,59 +259,41 @@ public enum FleetTextRenderer {
                 let violation = product.byStatus["violation"] ?? 0
                 let waived = product.byStatus["waived"] ?? 0
                 rows.append([
-                    product.findingID, oneLine(product.productName ?? "-"), String(product.holders.count), String(violation),
+                    product.findingID, SingleLine.of(product.productName ?? "-"), String(product.holders.count), String(violation),
                     String(waived), String(product.holders.count - violation - waived), time(product.firstSeen),
                 ])
             }
-            out += table(rows)
+            out += TextTable.render(rows)
         }
 
         out += "\nHosts\n"
         var rows = [["HOST", "MACHINE", "ROOT", "VERDICT", "HELD", "LAST SCAN", "LAST ENTRY"]]
         for host in report.hosts {
             rows.append([
-                oneLine(host.displayName), host.machineID.map { String($0.prefix(12)) } ?? "-", oneLine(host.root), host.verdict,
+                SingleLine.of(host.displayName), host.machineID.map { String($0.prefix(12)) } ?? "-", SingleLine.of(host.root), host.verdict,
                 String(host.held.count), time(host.lastScan?.at), time(host.lastEntry),
             ])
         }
-        out += table(rows)
+        out += TextTable.render(rows)
 
         for host in report.hosts where !host.held.isEmpty || host.lastError != nil {
-            out += "\n\(oneLine(host.displayName))\(host.root == "/" ? "" : " (root \(oneLine(host.root)))"): \(host.verdict)\n"
-            if let error = host.lastError { out += "  last scan error \(time(host.lastErrorAt)): \(oneLine(error))\n" }
+            out += "\n\(SingleLine.of(host.displayName))\(host.root == "/" ? "" : " (root \(SingleLine.of(host.root)))"): \(host.verdict)\n"
+            if let error = host.lastError { out += "  last scan error \(time(host.lastErrorAt)): \(SingleLine.of(error))\n" }
             for finding in host.held {
                 var line = "  \(finding.findingID) \(finding.status) since \(time(finding.statusSince)), first seen \(time(finding.firstSeen))"
                 if !finding.firstSeenExact { line += " (or earlier)" }
                 if let phase = finding.phase { line += ", phase \(phase)" }
-                if !finding.packageIDs.isEmpty { line += ", packages \(oneLine(finding.packageIDs.joined(separator: " ")))" }
+                if !finding.packageIDs.isEmpty { line += ", packages \(SingleLine.of(finding.packageIDs.joined(separator: " ")))" }
                 if let waiver = finding.waiverID {
-                    line += ", waiver \(oneLine(waiver)) \(finding.waiverExpired ? "EXPIRED" : "until") \(finding.waiverExpires ?? "?")"
+                    line += ", waiver \(SingleLine.of(waiver)) \(finding.waiverExpired ? "EXPIRED" : "until") \(finding.waiverExpires ?? "?")"
                 }
                 out += line + "\n"
             }
         }
         if !report.problems.isEmpty {
             out += "\nProblems (these journal files were not read)\n"
-            for problem in report.problems { out += "  \(oneLine(problem.file)): \(oneLine(problem.message))\n" }
+            for problem in report.problems { out += "  \(SingleLine.of(problem.file)): \(SingleLine.of(problem.message))\n" }
         }
         return out
-    }
-
-    static func table(_ rows: [[String]]) -> String {
-        guard let header = rows.first else { return "" }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        var text = ""
-        for row in rows {
-            let cells = row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }
-            text += cells.joined(separator: "  ") + "\n"
-        }
-        return text
-    }
-
-    /// Host names, roots and package ids come from other machines: no control characters.
-    static func oneLine(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? " " : $0 }))
     }
 }

@@ -3,11 +3,11 @@ import EmbargoInventory
 import Foundation
 
 extension ScanIssue {
-    /// A file-system failure met by a package collector, with the collector's own consequence.
-    init(collector: String, severity: Severity = .error, _ error: FileSystemError, consequence: String) {
+    /// A file-system failure met by a collector, optionally with what it cost (`its contents were not read`).
+    init(collector: String, severity: Severity = .error, _ error: FileSystemError, consequence: String? = nil) {
         self.init(
             collector: collector, severity: severity, code: error.code, location: IssueLocation(path: error.path),
-            message: error.reason + "; " + consequence)
+            message: consequence.map { error.reason + "; " + $0 } ?? error.reason)
     }
 }
 
