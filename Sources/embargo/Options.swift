@@ -116,19 +116,24 @@ struct OutputOptions: ParsableArguments {
     var output: String?
 
     func write(_ data: Data) throws {
-        if let output {
-            // Atomic (a temporary file renamed over the target) only for regular files: renaming
-            // over a device or pipe (`-o /dev/stdout`, a FIFO) would replace it with a file.
-            var status = stat()
-            let special = stat(output, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG
-            do {
-                try data.write(to: URL(fileURLWithPath: output), options: special ? [] : .atomic)
-            } catch {
-                throw CommandFailure("cannot write \(output): \(error.localizedDescription)")
-            }
-        } else {
-            FileHandle.standardOutput.write(data)
+        try writeOutput(data, to: output)
+    }
+}
+
+/// Writes a command's output to a file (atomically) or standard output.
+func writeOutput(_ data: Data, to path: String?) throws {
+    if let path {
+        // Atomic (a temporary file renamed over the target) only for regular files: renaming over a
+        // device or pipe (`-o /dev/stdout`, a FIFO, `-o /dev/null` as root) would replace it with a file.
+        var status = stat()
+        let special = stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: special ? [] : .atomic)
+        } catch {
+            throw CommandFailure("embargo: cannot write \(path): \(error.localizedDescription)")
         }
+    } else {
+        FileHandle.standardOutput.write(data)
     }
 }
 

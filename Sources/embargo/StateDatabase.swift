@@ -67,20 +67,3 @@ enum StateDatabase {
         }
     }
 }
-
-/// Writes a command's output to a file (atomically) or standard output.
-func writeOutput(_ data: Data, to path: String?) throws {
-    if let path {
-        // Atomic (a temporary file renamed over the target) only for regular files: renaming
-        // over a device or pipe (`-o /dev/null` as root) would replace it with a file.
-        var status = stat()
-        let special = stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: special ? [] : .atomic)
-        } catch {
-            throw CommandFailure("embargo: cannot write \(path): \(error.localizedDescription)")
-        }
-    } else {
-        FileHandle.standardOutput.write(data)
-    }
-}
