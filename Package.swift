@@ -124,7 +124,7 @@ let package = Package(
         .target(
             name: "EmbargoDaemon",
             dependencies: [
-                "CSystemd", "EmbargoAudit", "EmbargoCollectors", "EmbargoEvaluation", "EmbargoInventory", "EmbargoJournal",
+                "CSystemd", "EmbargoAudit", "EmbargoCollectors", "EmbargoEvaluation", "EmbargoFileSystem", "EmbargoInventory", "EmbargoJournal",
                 "EmbargoPolicy", "EmbargoStore",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

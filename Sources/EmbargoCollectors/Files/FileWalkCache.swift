@@ -1,4 +1,5 @@
 import Crypto
+import EmbargoFileSystem
 import EmbargoInventory
 import Foundation
 
@@ -158,28 +159,10 @@ struct FileWalkCache {
     func save(to url: URL, fingerprint: [UInt8]) throws {
         let directory = url.deletingLastPathComponent()
         try Self.createDirectories(directory.path)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        let bytes = encode(fingerprint: fingerprint)
-        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else { throw CacheWriteError(path: temporary.path, errno: errno) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(descriptor)
-                unlink(temporary.path)
-                throw CacheWriteError(path: temporary.path, errno: code)
-            }
-            written += count
-        }
-        fsync(descriptor)
-        close(descriptor)
-        guard rename(temporary.path, url.path) == 0 else {
-            let code = errno
-            unlink(temporary.path)
-            throw CacheWriteError(path: url.path, errno: code)
+        do {
+            try AtomicFile.write(encode(fingerprint: fingerprint), to: url.path, mode: 0o600)
+        } catch {
+            throw CacheWriteError(path: error.path, errno: error.code)
         }
     }
 
